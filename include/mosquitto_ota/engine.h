@@ -1,0 +1,81 @@
+#pragma once
+// The engine: applies what happens at the broker (reports, connections, admin
+// requests) to the store and decides what to publish. It runs on the worker
+// thread only, inside the transaction the worker opened; it never blocks on the
+// broker and knows nothing of Mosquitto.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "mosquitto_ota/options.h"
+#include "mosquitto_ota/presence.h"
+#include "mosquitto_ota/reports.h"
+#include "mosquitto_ota/store.h"
+
+namespace ota {
+
+struct ConnectionOpened {
+  uint64_t conn;
+  DeviceKey device;
+  std::string client_id;
+};
+
+struct ConnectionClosed {
+  uint64_t conn;
+};
+
+struct AdminRequest {
+  std::string username;
+  std::string payload;
+  std::string response_topic;  // $CONTROL/ota/v1/response or the MQTT 5 Response Topic
+  std::optional<std::string> correlation_data;
+};
+
+using Event = std::variant<Report, ConnectionOpened, ConnectionClosed, AdminRequest>;
+
+// A message for the broker thread to publish: to one client (client_id set,
+// whatever its subscriptions) or to the topic's subscribers.
+struct Outgoing {
+  std::string client_id;
+  std::string topic;
+  std::string payload;
+  int qos = 1;
+  std::optional<std::string> correlation_data;
+};
+
+enum class LogLevel { Info, Warning, Error };
+
+struct LogLine {
+  LogLevel level;
+  std::string text;
+};
+
+// What the engine wants done on the broker thread.
+struct Effects {
+  std::vector<Outgoing> publishes;
+  std::vector<LogLine> logs;
+
+  bool empty() const { return publishes.empty() && logs.empty(); }
+  void append(Effects&& other);
+};
+
+class Engine {
+ public:
+  Engine(Store& store, const Options& options);
+
+  void handle(Event& event, int64_t now_ms, Effects& out);
+
+  const Presence& presence() const { return presence_; }
+
+ private:
+  void on_report(Report& report, Effects& out);
+  void on_admin(AdminRequest& request, int64_t now_ms, Effects& out);
+
+  Store& store_;
+  const Options& options_;
+  Presence presence_;
+};
+
+}  // namespace ota

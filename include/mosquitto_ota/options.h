@@ -1,0 +1,28 @@
+#pragma once
+// The plugin_opt_* options of mosquitto.conf, validated (SPEC "Configuration").
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ota {
+
+struct Options {
+  std::string db_path = "/var/lib/mosquitto/ota.db";
+  std::vector<std::string> admin_usernames;
+  int flush_ms = 200;
+  int resend_seconds = 60;
+  int max_resends = 5;
+  size_t max_payload_bytes = 16384;
+  bool acl_default_allow = false;  // acl_default: "defer" (false) or "allow"
+};
+
+struct OptionsResult {
+  Options options;
+  std::string error;  // names the bad option; empty when all are valid
+};
+
+// Keys are given without the "plugin_opt_" prefix, as Mosquitto passes them.
+OptionsResult parse_options(const std::vector<std::pair<std::string, std::string>>& raw);
+
+}  // namespace ota

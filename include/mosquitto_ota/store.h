@@ -1,0 +1,75 @@
+#pragma once
+// The SQLite store: one connection, used by the worker thread only.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mosquitto_ota/reports.h"
+#include "mosquitto_ota/sqlite.h"
+#include "mosquitto_ota/topics.h"
+
+namespace ota {
+
+struct DeviceRecord {
+  DeviceKey key;
+  std::string status;  // JSON object text
+  int64_t status_at = 0;
+};
+
+struct ProgressRecord {
+  std::string message_id;
+  std::string type;
+  std::string version;
+  int progress = 0;
+  std::string desc;
+  int64_t at = 0;
+};
+
+struct VersionFilter {
+  std::string key;
+  std::string version;
+};
+
+// How many message ids per device are remembered, at least, to drop duplicates.
+inline constexpr int kRememberedMessageIds = 1000;
+
+class Store {
+ public:
+  // Opens (creating if needed) and migrates the database; throws SqliteError with
+  // a message fit for the broker log, e.g. when the database is from a newer plugin.
+  explicit Store(const std::string& path);
+  ~Store();
+
+  int schema_version() const { return schema_version_; }
+
+  void begin();
+  void commit();
+  void rollback();
+
+  // False when the device already sent this message id (a duplicate).
+  bool remember_message(const DeviceKey& device, const std::string& message_id);
+  void save_status(const DeviceKey& device, const StatusPayload& status, int64_t at);
+  void append_progress(const DeviceKey& device, const std::string& message_id, const ProgressPayload& progress,
+                       int64_t at);
+
+  std::optional<DeviceRecord> find_device(const DeviceKey& device);
+  // Devices of a product ordered by name, after `after` (exclusive), at most `limit`.
+  std::vector<DeviceRecord> list_devices(const std::string& product, const std::string& after, int limit,
+                                         const std::optional<VersionFilter>& filter);
+  // Newest first.
+  std::vector<ProgressRecord> recent_progress(const DeviceKey& device, int limit);
+
+ private:
+  struct Statements;
+  Db db_;
+  int schema_version_ = 0;
+  int64_t message_seq_ = 0;
+  std::unique_ptr<Statements> st_;
+};
+
+// Applies the migrations a database lacks; returns its schema version.
+int migrate(Db& db);
+
+}  // namespace ota

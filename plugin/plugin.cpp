@@ -1,0 +1,135 @@
+// The plugin's entry points: read the options, open the store, start the
+// worker, register the callbacks; and undo it all at shutdown.
+#include <mosquitto.h>
+#include <mosquitto_broker.h>
+#include <mosquitto_plugin.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "plugin_state.h"
+
+namespace {
+
+ota::PluginState* g_state = nullptr;
+
+struct Registration {
+  int event;
+  MOSQ_FUNC_generic_callback callback;
+  const char* event_data;
+};
+
+const Registration kRegistrations[] = {
+    {MOSQ_EVT_BASIC_AUTH, ota::on_basic_auth, nullptr},
+    {MOSQ_EVT_DISCONNECT, ota::on_disconnect, nullptr},
+    {MOSQ_EVT_ACL_CHECK, ota::on_acl_check, nullptr},
+    {MOSQ_EVT_MESSAGE, ota::on_message, nullptr},
+    {MOSQ_EVT_CONTROL, ota::on_control, "$CONTROL/ota/v1"},
+    {MOSQ_EVT_TICK, ota::on_tick, nullptr},
+};
+
+// The TICK event never fires with per_listener_settings true (Mosquitto 2.0),
+// and without it nothing the worker prepares is ever published. The broker's
+// own config file, named by "-c" on its command line, tells.
+bool broker_config_sets_per_listener_settings() {
+  std::ifstream cmdline("/proc/self/cmdline");
+  std::string arg, config_path;
+  bool next_is_config = false;
+  while (std::getline(cmdline, arg, '\0')) {
+    if (next_is_config) config_path = arg;
+    next_is_config = arg == "-c";
+  }
+  if (config_path.empty()) return false;
+  std::ifstream config(config_path);
+  std::string line;
+  while (std::getline(config, line)) {
+    std::istringstream words(line);
+    std::string key, value;
+    if (words >> key >> value && key == "per_listener_settings" && value == "true") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+extern "C" {
+
+__attribute__((visibility("default"))) int mosquitto_plugin_version(int supported_version_count,
+                                                                    const int* supported_versions) {
+  for (int i = 0; i < supported_version_count; ++i) {
+    if (supported_versions[i] == 5) return 5;
+  }
+  return -1;
+}
+
+__attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** user_data,
+                                                                 struct mosquitto_opt* opts, int opt_count) {
+  try {
+    std::vector<std::pair<std::string, std::string>> raw;
+    for (int i = 0; i < opt_count; ++i) raw.emplace_back(opts[i].key, opts[i].value ? opts[i].value : "");
+    auto parsed = ota::parse_options(raw);
+    if (!parsed.error.empty()) {
+      mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: bad configuration: %s", parsed.error.c_str());
+      return MOSQ_ERR_INVAL;
+    }
+    auto state = std::make_unique<ota::PluginState>(parsed.options);
+    std::unique_ptr<ota::Store> store;
+    try {
+      store = std::make_unique<ota::Store>(state->options.db_path);
+    } catch (const std::exception& e) {
+      mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: cannot use database %s: %s", state->options.db_path.c_str(),
+                           e.what());
+      return MOSQ_ERR_UNKNOWN;
+    }
+    int schema = store->schema_version();
+    state->worker = std::make_unique<ota::Worker>(std::move(store), state->options);
+    state->id = identifier;
+    for (const auto& r : kRegistrations) {
+      if (mosquitto_callback_register(identifier, r.event, r.callback, r.event_data, state.get()) != MOSQ_ERR_SUCCESS) {
+        mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: cannot register callback for event %d", r.event);
+        return MOSQ_ERR_UNKNOWN;
+      }
+    }
+    if (broker_config_sets_per_listener_settings()) {
+      mosquitto_log_printf(MOSQ_LOG_ERR,
+                           "mosquitto_ota: per_listener_settings is true: Mosquitto 2.0 then sends plugins no tick "
+                           "event, so no OTA command, event or admin response would ever be sent. Set "
+                           "per_listener_settings false.");
+    }
+    if (state->acl.admins_configured()) {
+      mosquitto_log_printf(MOSQ_LOG_INFO, "mosquitto_ota: admin topic $CONTROL/ota/v1 restricted to %zu admin username(s)",
+                           state->options.admin_usernames.size());
+    } else {
+      mosquitto_log_printf(MOSQ_LOG_WARNING,
+                           "mosquitto_ota: no plugin_opt_admin_usernames: access to $CONTROL/ota/v1 is left to the "
+                           "broker's other access control (acl_file, dynamic-security)");
+    }
+    mosquitto_log_printf(MOSQ_LOG_INFO, "mosquitto_ota: started, database %s (schema version %d), flush_ms %d",
+                         state->options.db_path.c_str(), schema, state->options.flush_ms);
+    *user_data = state.get();
+    g_state = state.release();
+    return MOSQ_ERR_SUCCESS;
+  } catch (const std::exception& e) {
+    mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: start failed: %s", e.what());
+    return MOSQ_ERR_UNKNOWN;
+  }
+}
+
+__attribute__((visibility("default"))) int mosquitto_plugin_cleanup(void* user_data, struct mosquitto_opt*, int) {
+  auto* state = static_cast<ota::PluginState*>(user_data);
+  if (!state) return MOSQ_ERR_SUCCESS;
+  try {
+    for (const auto& r : kRegistrations) mosquitto_callback_unregister(state->id, r.event, r.callback, r.event_data);
+    state->worker->stop();  // commits everything accepted so far
+    auto rest = state->worker->take_ready();
+    for (const auto& line : rest.logs) mosquitto_log_printf(MOSQ_LOG_INFO, "%s", line.text.c_str());
+    mosquitto_log_printf(MOSQ_LOG_INFO, "mosquitto_ota: stopped, all accepted reports committed");
+  } catch (const std::exception& e) {
+    mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: stop failed: %s", e.what());
+  }
+  delete state;
+  g_state = nullptr;
+  return MOSQ_ERR_SUCCESS;
+}
+
+}  // extern "C"

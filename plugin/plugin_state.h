@@ -1,0 +1,40 @@
+#pragma once
+// State the Mosquitto glue keeps on the broker thread.
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+#include "mosquitto_ota/acl_rules.h"
+#include "mosquitto_ota/options.h"
+#include "mosquitto_ota/worker.h"
+
+struct mosquitto;
+struct mosquitto_plugin_id_t;
+
+namespace ota {
+
+struct PluginState {
+  explicit PluginState(const Options& o) : options(o), acl(options) {}
+
+  Options options;
+  AclRules acl;
+  std::unique_ptr<Worker> worker;
+  mosquitto_plugin_id_t* id = nullptr;
+  // Device connections by the broker's client object, numbered so that a reused
+  // pointer is never mistaken for an earlier connection.
+  std::unordered_map<const mosquitto*, uint64_t> connections;
+  uint64_t next_connection = 0;
+};
+
+// broker_glue.cpp: the event callbacks, registered by plugin.cpp.
+int on_basic_auth(int event, void* event_data, void* user_data);
+int on_disconnect(int event, void* event_data, void* user_data);
+int on_acl_check(int event, void* event_data, void* user_data);
+int on_message(int event, void* event_data, void* user_data);
+int on_control(int event, void* event_data, void* user_data);
+int on_tick(int event, void* event_data, void* user_data);
+
+// Publishes and logs what the worker has ready.
+void deliver_effects(Effects&& effects);
+
+}  // namespace ota

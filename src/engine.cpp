@@ -1,0 +1,46 @@
+#include "mosquitto_ota/engine.h"
+
+#include "mosquitto_ota/admin_api.h"
+
+namespace ota {
+
+void Effects::append(Effects&& other) {
+  publishes.insert(publishes.end(), std::make_move_iterator(other.publishes.begin()),
+                   std::make_move_iterator(other.publishes.end()));
+  logs.insert(logs.end(), std::make_move_iterator(other.logs.begin()), std::make_move_iterator(other.logs.end()));
+}
+
+Engine::Engine(Store& store, const Options& options) : store_(store), options_(options) {}
+
+void Engine::handle(Event& event, int64_t now_ms, Effects& out) {
+  if (auto* report = std::get_if<Report>(&event)) {
+    on_report(*report, out);
+  } else if (auto* opened = std::get_if<ConnectionOpened>(&event)) {
+    presence_.opened(opened->conn, opened->device, opened->client_id);
+  } else if (auto* closed = std::get_if<ConnectionClosed>(&event)) {
+    presence_.closed(closed->conn);
+  } else if (auto* admin = std::get_if<AdminRequest>(&event)) {
+    on_admin(*admin, now_ms, out);
+  }
+}
+
+void Engine::on_report(Report& report, Effects&) {
+  // A QoS 1 retransmission arrives again with the same message id: apply it once.
+  if (!store_.remember_message(report.device, report.message_id)) return;
+  if (report.kind == ReportKind::Status) {
+    store_.save_status(report.device, report.status, report.at);
+  } else {
+    store_.append_progress(report.device, report.message_id, report.progress, report.at);
+  }
+}
+
+void Engine::on_admin(AdminRequest& request, int64_t now_ms, Effects& out) {
+  AdminContext ctx{store_, presence_, now_ms};
+  Outgoing response;
+  response.topic = request.response_topic;
+  response.payload = handle_admin_request(ctx, request.payload);
+  response.correlation_data = std::move(request.correlation_data);
+  out.publishes.push_back(std::move(response));
+}
+
+}  // namespace ota

@@ -1,0 +1,124 @@
+#include "mosquitto_ota/store.h"
+
+namespace ota {
+
+struct Store::Statements {
+  explicit Statements(Db& db)
+      : begin(db, "BEGIN"),
+        commit(db, "COMMIT"),
+        rollback(db, "ROLLBACK"),
+        remember(db, "INSERT OR IGNORE INTO seen_messages (product, device, message_id, seq) VALUES (?1, ?2, ?3, ?4)"),
+        forget_old(db,
+                   "DELETE FROM seen_messages WHERE product = ?1 AND device = ?2 AND seq <= "
+                   "(SELECT seq FROM seen_messages WHERE product = ?1 AND device = ?2 "
+                   " ORDER BY seq DESC LIMIT 1 OFFSET ?3)"),
+        upsert_device(db,
+                      "INSERT INTO devices (product, device, status, status_at) VALUES (?1, ?2, ?3, ?4) "
+                      "ON CONFLICT (product, device) DO UPDATE SET status = excluded.status, "
+                      "status_at = excluded.status_at"),
+        delete_versions(db, "DELETE FROM device_versions WHERE product = ?1 AND device = ?2"),
+        insert_version(db,
+                       "INSERT OR REPLACE INTO device_versions (product, device, version_key, version) "
+                       "VALUES (?1, ?2, ?3, ?4)"),
+        insert_progress(db,
+                        "INSERT INTO progress_reports (product, device, message_id, type, version, progress, desc, at) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+        find_device(db, "SELECT status, status_at FROM devices WHERE product = ?1 AND device = ?2"),
+        list_devices(db,
+                     "SELECT device, status, status_at FROM devices WHERE product = ?1 AND device > ?2 "
+                     "ORDER BY device LIMIT ?3"),
+        list_devices_at_version(db,
+                                "SELECT d.device, d.status, d.status_at FROM device_versions v "
+                                "JOIN devices d ON d.product = v.product AND d.device = v.device "
+                                "WHERE v.product = ?1 AND v.version_key = ?2 AND v.version = ?3 AND v.device > ?4 "
+                                "ORDER BY v.device LIMIT ?5"),
+        recent_progress(db,
+                        "SELECT message_id, type, version, progress, desc, at FROM progress_reports "
+                        "WHERE product = ?1 AND device = ?2 ORDER BY id DESC LIMIT ?3"),
+        max_seq(db, "SELECT COALESCE(MAX(seq), 0) FROM seen_messages") {}
+
+  Statement begin, commit, rollback;
+  Statement remember, forget_old;
+  Statement upsert_device, delete_versions, insert_version;
+  Statement insert_progress;
+  Statement find_device, list_devices, list_devices_at_version, recent_progress;
+  Statement max_seq;
+};
+
+Store::Store(const std::string& path) : db_(path) {
+  db_.exec("PRAGMA journal_mode = WAL");
+  // WAL + NORMAL: a commit survives a crash of the broker process (kill -9);
+  // only an OS crash may lose the last commits. No fsync per commit.
+  db_.exec("PRAGMA synchronous = NORMAL");
+  db_.exec("PRAGMA foreign_keys = ON");
+  schema_version_ = migrate(db_);
+  st_ = std::make_unique<Statements>(db_);
+  st_->max_seq.with().step();
+  message_seq_ = st_->max_seq.int_at(0);
+  st_->max_seq.finish();
+}
+
+Store::~Store() = default;
+
+void Store::begin() { st_->begin.with().run(); }
+void Store::commit() { st_->commit.with().run(); }
+void Store::rollback() { st_->rollback.with().run(); }
+
+bool Store::remember_message(const DeviceKey& device, const std::string& message_id) {
+  st_->remember.with(device.product, device.device, message_id, ++message_seq_).run();
+  if (st_->remember.changes() == 0) return false;
+  // Pruning is amortised: now and then, not on every message.
+  if (message_seq_ % 64 == 0) {
+    st_->forget_old.with(device.product, device.device, kRememberedMessageIds).run();
+  }
+  return true;
+}
+
+void Store::save_status(const DeviceKey& device, const StatusPayload& status, int64_t at) {
+  st_->upsert_device.with(device.product, device.device, status.json, at).run();
+  st_->delete_versions.with(device.product, device.device).run();
+  for (const auto& v : status.versions) {
+    st_->insert_version.with(device.product, device.device, v.key, v.value).run();
+  }
+}
+
+void Store::append_progress(const DeviceKey& device, const std::string& message_id,
+                            const ProgressPayload& progress, int64_t at) {
+  auto& s = st_->insert_progress;
+  if (progress.desc.empty()) {
+    s.with(device.product, device.device, message_id, progress.type, progress.version, progress.progress, nullptr,
+           at);
+  } else {
+    s.with(device.product, device.device, message_id, progress.type, progress.version, progress.progress,
+           progress.desc, at);
+  }
+  s.run();
+}
+
+std::optional<DeviceRecord> Store::find_device(const DeviceKey& device) {
+  auto& s = st_->find_device.with(device.product, device.device);
+  if (!s.step()) return std::nullopt;
+  DeviceRecord record{device, s.text_at(0), s.int_at(1)};
+  s.finish();
+  return record;
+}
+
+std::vector<DeviceRecord> Store::list_devices(const std::string& product, const std::string& after, int limit,
+                                              const std::optional<VersionFilter>& filter) {
+  Statement& s = filter ? st_->list_devices_at_version.with(product, filter->key, filter->version, after, limit)
+                        : st_->list_devices.with(product, after, limit);
+  std::vector<DeviceRecord> out;
+  while (s.step()) out.push_back({{product, s.text_at(0)}, s.text_at(1), s.int_at(2)});
+  return out;
+}
+
+std::vector<ProgressRecord> Store::recent_progress(const DeviceKey& device, int limit) {
+  auto& s = st_->recent_progress.with(device.product, device.device, limit);
+  std::vector<ProgressRecord> out;
+  while (s.step()) {
+    out.push_back({s.text_at(0), s.text_at(1), s.text_at(2), static_cast<int>(s.int_at(3)), s.text_at(4), s.int_at(5)});
+  }
+  return out;
+}
+
+}  // namespace ota

@@ -1,0 +1,67 @@
+#include "mosquitto_ota/topics.h"
+
+#include <functional>
+
+#include "mosquitto_ota/names.h"
+
+namespace ota {
+
+size_t DeviceKeyHash::operator()(const DeviceKey& k) const {
+  size_t h = std::hash<std::string>()(k.product);
+  return h ^ (std::hash<std::string>()(k.device) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+}
+
+std::vector<std::string_view> split_topic(std::string_view topic) {
+  std::vector<std::string_view> levels;
+  size_t start = 0;
+  while (true) {
+    size_t slash = topic.find('/', start);
+    if (slash == std::string_view::npos) {
+      levels.push_back(topic.substr(start));
+      return levels;
+    }
+    levels.push_back(topic.substr(start, slash - start));
+    start = slash + 1;
+  }
+}
+
+ParsedReportTopic parse_report_topic(std::string_view topic) {
+  ParsedReportTopic result;
+  ReportKind kind;
+  if (topic.rfind("update_status/", 0) == 0) {
+    kind = ReportKind::Status;
+  } else if (topic.rfind("update_ota_status/", 0) == 0) {
+    kind = ReportKind::Progress;
+  } else {
+    return result;
+  }
+  result.ours = true;
+  auto levels = split_topic(topic);
+  if (levels.size() != 4) {
+    result.error = "topic must have 4 levels: {kind}/{product}/{device}/{message_id}";
+  } else if (!is_valid_name(levels[1])) {
+    result.error = "invalid product name";
+  } else if (!is_valid_name(levels[2])) {
+    result.error = "invalid device name";
+  } else if (!is_valid_message_id(levels[3])) {
+    result.error = "invalid message id";
+  } else {
+    result.topic = ReportTopic{kind, {std::string(levels[1]), std::string(levels[2])}, std::string(levels[3])};
+  }
+  return result;
+}
+
+std::optional<DeviceKey> device_from_username(std::string_view username) {
+  size_t slash = username.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  std::string_view product = username.substr(0, slash);
+  std::string_view device = username.substr(slash + 1);
+  if (!is_valid_name(product) || !is_valid_name(device)) return std::nullopt;
+  return DeviceKey{std::string(product), std::string(device)};
+}
+
+std::string event_topic(const DeviceKey& device) {
+  return std::string(kAdminTopic) + "/events/" + device.product + "/" + device.device;
+}
+
+}  // namespace ota

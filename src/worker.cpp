@@ -1,0 +1,96 @@
+#include "mosquitto_ota/worker.h"
+
+namespace ota {
+
+int64_t unix_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+Worker::Worker(std::unique_ptr<Store> store, const Options& options)
+    : options_(options), store_(std::move(store)), engine_(*store_, options_), thread_([this] { run(); }) {}
+
+Worker::~Worker() { stop(); }
+
+void Worker::submit(Event event) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back(std::move(event));
+  }
+  wake_.notify_one();
+}
+
+Effects Worker::take_ready() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Effects out;
+  std::swap(out, ready_);
+  return out;
+}
+
+void Worker::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::run() {
+  std::vector<Event> batch;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_ || !queue_.empty(); });
+      std::swap(batch, queue_);
+      if (batch.empty() && stopping_) return;
+    }
+    if (!batch.empty()) apply_batch(batch);
+    batch.clear();
+  }
+}
+
+void Worker::apply_batch(std::vector<Event>& batch) {
+  // Commit at least every flush_ms / 2 while a large batch is applied, so that
+  // no accepted report waits longer than flush_ms to be committed.
+  const auto commit_every = std::chrono::milliseconds(std::max(1, options_.flush_ms / 2));
+  Effects effects;
+  Effects committed;
+  auto started = std::chrono::steady_clock::now();
+  bool open = false;
+  try {
+    for (auto& event : batch) {
+      if (!open) {
+        store_->begin();
+        open = true;
+        started = std::chrono::steady_clock::now();
+      }
+      try {
+        engine_.handle(event, unix_ms(), effects);
+      } catch (const std::exception& e) {
+        effects.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: an event failed: ") + e.what()});
+      }
+      if (std::chrono::steady_clock::now() - started >= commit_every) {
+        store_->commit();
+        open = false;
+        committed.append(std::move(effects));
+        effects = Effects();
+      }
+    }
+    if (open) store_->commit();
+    committed.append(std::move(effects));
+  } catch (const std::exception& e) {
+    if (open) {
+      try {
+        store_->rollback();
+      } catch (const std::exception&) {
+      }
+    }
+    committed.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: commit failed, batch lost: ") + e.what()});
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  ready_.append(std::move(committed));
+}
+
+}  // namespace ota

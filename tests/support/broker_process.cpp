@@ -1,0 +1,175 @@
+#include "broker_process.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace ota_test {
+namespace {
+
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool port_accepts(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "ota-test-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::vector<std::string> default_usernames() {
+  std::vector<std::string> users = {"admin", "business"};
+  for (int i = 1; i <= 20; ++i) users.push_back("p1/d" + std::to_string(i));
+  for (int i = 1; i <= 5; ++i) users.push_back("p2/d" + std::to_string(i));
+  return users;
+}
+
+BrokerConfig default_config(const std::string& dir) {
+  BrokerConfig c;
+  c.plugin_opts = {{"db_path", dir + "/ota.db"}, {"admin_usernames", "admin"}, {"acl_default", "allow"},
+                   {"flush_ms", "50"}};
+  c.usernames = default_usernames();
+  return c;
+}
+
+BrokerProcess::BrokerProcess(std::string dir, BrokerConfig config) : dir_(std::move(dir)), config_(std::move(config)) {}
+
+BrokerProcess::~BrokerProcess() {
+  if (running()) stop();
+}
+
+void BrokerProcess::write_files() {
+  {
+    std::ofstream passwd(dir_ + "/passwd");
+    for (const auto& user : config_.usernames) passwd << user << ":" << kPassword << "\n";
+  }
+  std::string hash = std::string(OTA_MOSQUITTO_PASSWD) + " -U " + dir_ + "/passwd";
+  if (std::system(hash.c_str()) != 0) throw std::runtime_error("mosquitto_passwd failed");
+
+  std::ofstream conf(dir_ + "/mosquitto.conf");
+  conf << "listener " << port_ << " 127.0.0.1\n"
+       << "allow_anonymous false\n"
+       << "password_file " << dir_ << "/passwd\n"
+       << "persistence false\n"
+       << "log_dest file " << dir_ << "/broker.log\n"
+       << "log_type all\n"
+       << "user root\n";
+  if (config_.load_plugin) {
+    conf << "plugin " << OTA_PLUGIN_PATH << "\n";
+    for (const auto& [key, value] : config_.plugin_opts) conf << "plugin_opt_" << key << " " << value << "\n";
+  }
+  for (const auto& line : config_.extra_lines) conf << line << "\n";
+}
+
+bool BrokerProcess::start() {
+  if (port_ == 0) port_ = free_port();
+  write_files();
+  pid_ = fork();
+  if (pid_ == 0) {
+    int out = open((dir_ + "/broker.stderr").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(out, 1);
+    dup2(out, 2);
+    if (std::string(OTA_BROKER_PRELOAD).size() > 0) {
+      setenv("LD_PRELOAD", OTA_BROKER_PRELOAD, 1);
+      // Mosquitto's own allocations are not ours to judge; the plugin's are leak-checked in the unit tests.
+      setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+    }
+    std::string conf = dir_ + "/mosquitto.conf";
+    execl(OTA_MOSQUITTO_BROKER, "mosquitto", "-c", conf.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  bool up = eventually(
+      [&] {
+        int status = 0;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+          exit_status_ = status;
+          pid_ = -1;
+          return true;
+        }
+        return port_accepts(port_);
+      },
+      std::chrono::seconds(15));
+  if (!up || pid_ < 0) {
+    check_sanitizer_output();
+    return false;
+  }
+  return true;
+}
+
+void BrokerProcess::wait_exit() {
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  exit_status_ = status;
+  pid_ = -1;
+  check_sanitizer_output();
+}
+
+void BrokerProcess::stop() {
+  if (!running()) return;
+  kill(pid_, SIGTERM);
+  wait_exit();
+}
+
+void BrokerProcess::kill9() {
+  if (!running()) return;
+  kill(pid_, SIGKILL);
+  wait_exit();
+}
+
+std::string BrokerProcess::log() const { return read_file(dir_ + "/broker.log") + read_file(dir_ + "/broker.stderr"); }
+
+bool BrokerProcess::wait_for_log(const std::string& text, std::chrono::milliseconds timeout) const {
+  return eventually([&] { return log().find(text) != std::string::npos; }, timeout);
+}
+
+void BrokerProcess::check_sanitizer_output() const {
+  std::string err = read_file(dir_ + "/broker.stderr");
+  EXPECT_EQ(err.find("AddressSanitizer"), std::string::npos) << err;
+  EXPECT_EQ(err.find("runtime error"), std::string::npos) << err;
+}
+
+}  // namespace ota_test
