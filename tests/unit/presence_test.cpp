@@ -1,1 +1,37 @@
+#include "mosquitto_ota/presence.h"
+
 #include <gtest/gtest.h>
+
+using namespace ota;
+
+TEST(Presence, DeviceIsOnlineWhileAnyConnectionIsOpen) {
+  Presence p;
+  DeviceKey d{"lamp", "d1"};
+  EXPECT_FALSE(p.online(d));
+  p.opened(1, d, "lamp/d1");
+  p.opened(2, d, "lamp/d1/backup");
+  EXPECT_TRUE(p.online(d));
+  EXPECT_EQ(p.client_ids(d), (std::vector<std::string>{"lamp/d1", "lamp/d1/backup"}));
+  EXPECT_EQ(p.closed(1), d);
+  EXPECT_TRUE(p.online(d));
+  p.closed(2);
+  EXPECT_FALSE(p.online(d));
+  EXPECT_EQ(p.connection_count(), 0u);
+}
+
+TEST(Presence, TakeoverKeepsTheDeviceOnlineAndListsTheSessionOnce) {
+  Presence p;
+  DeviceKey d{"lamp", "d1"};
+  p.opened(1, d, "lamp/d1");
+  p.opened(2, d, "lamp/d1");  // the new connection authenticates before the old one closes
+  EXPECT_EQ(p.client_ids(d), (std::vector<std::string>{"lamp/d1"}));
+  p.closed(1);
+  EXPECT_TRUE(p.online(d));
+  p.closed(2);
+  EXPECT_FALSE(p.online(d));
+}
+
+TEST(Presence, UnknownConnectionsAreIgnored) {
+  Presence p;
+  EXPECT_FALSE(p.closed(42));
+}

@@ -1,1 +1,92 @@
+#include "mosquitto_ota/reports.h"
+
 #include <gtest/gtest.h>
+
+using namespace ota;
+
+TEST(StatusPayload, ObjectIsKeptWholeWithItsVersions) {
+  auto s = check_status(R"({"firmware_ver":"1.0","app_ver":"2.3","uptime":12,"model":"x1"})");
+  ASSERT_TRUE(s.value) << s.error;
+  EXPECT_EQ(s.value->json, R"({"firmware_ver":"1.0","app_ver":"2.3","uptime":12,"model":"x1"})");
+  ASSERT_EQ(s.value->versions.size(), 3u);
+  EXPECT_EQ(s.value->versions[0].key, "firmware_ver");
+  EXPECT_EQ(s.value->versions[0].value, "1.0");
+}
+
+TEST(StatusPayload, RefusesWhatIsNotAnObject) {
+  for (const char* bad : {"", "not json", "[1,2]", "\"x\"", "42", "{\"a\":1} trailing", "{\"a\":"}) {
+    auto s = check_status(bad);
+    EXPECT_FALSE(s.value) << bad;
+    EXPECT_FALSE(s.error.empty());
+  }
+}
+
+TEST(StatusPayload, VersionKeysMustHoldVersionStrings) {
+  EXPECT_NE(check_status(R"({"firmware_ver":1.0})").error.find("firmware_ver"), std::string::npos);
+  EXPECT_FALSE(check_status(R"({"app_ver":""})").value);
+  EXPECT_FALSE(check_status(R"({"app_ver":"1\n2"})").value);
+}
+
+TEST(ProgressPayload, ValidReportIsAccepted) {
+  auto p = check_progress(R"({"type":"firmware","version":"1.1","progress":40,"desc":"downloading"})");
+  ASSERT_TRUE(p.value) << p.error;
+  EXPECT_EQ(p.value->type, "firmware");
+  EXPECT_EQ(p.value->version, "1.1");
+  EXPECT_EQ(p.value->progress, 40);
+  EXPECT_EQ(p.value->desc, "downloading");
+  EXPECT_TRUE(check_progress(R"({"type":"app","version":"2","progress":-4})").value);
+  EXPECT_TRUE(check_progress(R"({"type":"app","version":"2","progress":100})").value);
+}
+
+TEST(ProgressPayload, WrongTypesAndRangesAreRefusedWithTheField) {
+  struct Case {
+    const char* payload;
+    const char* field;
+  } cases[] = {
+      {R"({"version":"1","progress":1})", "type"},
+      {R"({"type":5,"version":"1","progress":1})", "type"},
+      {R"({"type":"Firm ware","version":"1","progress":1})", "type"},
+      {R"({"type":"fw","progress":1})", "version"},
+      {R"({"type":"fw","version":1.1,"progress":1})", "version"},
+      {R"({"type":"fw","version":"1"})", "progress"},
+      {R"({"type":"fw","version":"1","progress":"40"})", "progress"},
+      {R"({"type":"fw","version":"1","progress":40.5})", "progress"},
+      {R"({"type":"fw","version":"1","progress":101})", "progress"},
+      {R"({"type":"fw","version":"1","progress":-5})", "progress"},
+      {R"({"type":"fw","version":"1","progress":1,"desc":7})", "desc"},
+  };
+  for (const auto& c : cases) {
+    auto p = check_progress(c.payload);
+    EXPECT_FALSE(p.value) << c.payload;
+    EXPECT_NE(p.error.find(c.field), std::string::npos) << c.payload << ": " << p.error;
+  }
+  std::string long_desc = R"({"type":"fw","version":"1","progress":1,"desc":")" + std::string(1025, 'x') + "\"}";
+  EXPECT_FALSE(check_progress(long_desc).value);
+}
+
+TEST(CheckReport, OnlyTheDeviceItselfMayReport) {
+  ReportTopic topic{ReportKind::Status, {"lamp", "d1"}, "m1"};
+  EXPECT_TRUE(check_report(topic, "lamp/d1", R"({"a_ver":"1"})", 16384, 5).value);
+  auto other = check_report(topic, "lamp/d2", R"({"a_ver":"1"})", 16384, 5);
+  EXPECT_FALSE(other.value);
+  EXPECT_NE(other.error.find("lamp/d1"), std::string::npos);
+  EXPECT_FALSE(check_report(topic, "", R"({"a_ver":"1"})", 16384, 5).value);
+}
+
+TEST(CheckReport, OversizePayloadIsRefused) {
+  ReportTopic topic{ReportKind::Status, {"lamp", "d1"}, "m1"};
+  std::string big = R"({"x":")" + std::string(100, 'y') + "\"}";
+  auto r = check_report(topic, "lamp/d1", big, 64, 5);
+  EXPECT_FALSE(r.value);
+  EXPECT_NE(r.error.find("max_payload_bytes"), std::string::npos);
+  EXPECT_TRUE(check_report(topic, "lamp/d1", big, big.size(), 5).value);
+}
+
+TEST(CheckReport, ReportCarriesItsArrivalAndContent) {
+  ReportTopic topic{ReportKind::Progress, {"lamp", "d1"}, "m9"};
+  auto r = check_report(topic, "lamp/d1", R"({"type":"fw","version":"2","progress":-2,"desc":"md5"})", 16384, 1234);
+  ASSERT_TRUE(r.value);
+  EXPECT_EQ(r.value->at, 1234);
+  EXPECT_EQ(r.value->message_id, "m9");
+  EXPECT_EQ(r.value->progress.progress, -2);
+}

@@ -1,1 +1,63 @@
+#include "mosquitto_ota/topics.h"
+
 #include <gtest/gtest.h>
+
+using namespace ota;
+
+TEST(ReportTopics, StatusTopicIsParsed) {
+  auto p = parse_report_topic("update_status/lamp/dev-1/abc123");
+  ASSERT_TRUE(p.ours);
+  ASSERT_TRUE(p.topic);
+  EXPECT_EQ(p.topic->kind, ReportKind::Status);
+  EXPECT_EQ(p.topic->device.product, "lamp");
+  EXPECT_EQ(p.topic->device.device, "dev-1");
+  EXPECT_EQ(p.topic->message_id, "abc123");
+}
+
+TEST(ReportTopics, ProgressTopicIsParsed) {
+  auto p = parse_report_topic("update_ota_status/lamp/dev-1/m1");
+  ASSERT_TRUE(p.topic);
+  EXPECT_EQ(p.topic->kind, ReportKind::Progress);
+}
+
+TEST(ReportTopics, OtherTopicsAreNotOurs) {
+  EXPECT_FALSE(parse_report_topic("upload_data/lamp/dev/1").ours);
+  EXPECT_FALSE(parse_report_topic("update_statusx/lamp/dev/1").ours);
+  EXPECT_FALSE(parse_report_topic("update_status").ours);
+}
+
+TEST(ReportTopics, MalformedOwnedTopicsSayWhy) {
+  struct Case {
+    const char* topic;
+    const char* error;
+  } cases[] = {
+      {"update_status/lamp/dev", "4 levels"},
+      {"update_status/lamp/dev/1/extra", "4 levels"},
+      {"update_status//dev/1", "product"},
+      {"update_status/la mp/dev/1", "product"},
+      {"update_status/lamp/d$v/1", "device"},
+      {"update_ota_status/lamp/dev/", "message id"},
+      {"update_ota_status/lamp/dev/a.b", "message id"},
+  };
+  for (const auto& c : cases) {
+    auto p = parse_report_topic(c.topic);
+    EXPECT_TRUE(p.ours) << c.topic;
+    EXPECT_FALSE(p.topic) << c.topic;
+    EXPECT_NE(p.error.find(c.error), std::string::npos) << c.topic << ": " << p.error;
+  }
+}
+
+TEST(Usernames, DeviceIdentityComesFromProductSlashDevice) {
+  auto d = device_from_username("lamp/dev-1");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->product, "lamp");
+  EXPECT_EQ(d->device, "dev-1");
+  EXPECT_EQ(d->username(), "lamp/dev-1");
+  EXPECT_FALSE(device_from_username("admin"));
+  EXPECT_FALSE(device_from_username("lamp/dev/x"));
+  EXPECT_FALSE(device_from_username("/dev"));
+}
+
+TEST(Topics, EventTopicNamesTheDevice) {
+  EXPECT_EQ(event_topic({"lamp", "d1"}), "$CONTROL/ota/v1/events/lamp/d1");
+}

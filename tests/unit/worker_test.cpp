@@ -1,1 +1,109 @@
+#include "mosquitto_ota/worker.h"
+
 #include <gtest/gtest.h>
+
+#include <thread>
+
+#include "test_db.h"
+
+using namespace ota;
+
+namespace {
+
+Report status_report(const std::string& device, const std::string& message_id, const std::string& json) {
+  Report r;
+  r.kind = ReportKind::Status;
+  r.device = {"lamp", device};
+  r.message_id = message_id;
+  r.at = unix_ms();
+  r.status = *check_status(json).value;
+  return r;
+}
+
+Report progress_report(const std::string& message_id, int progress) {
+  Report r;
+  r.kind = ReportKind::Progress;
+  r.device = {"lamp", "d1"};
+  r.message_id = message_id;
+  r.at = unix_ms();
+  r.progress = {"firmware", "2.0", progress, ""};
+  return r;
+}
+
+Options fast_options() {
+  Options o;
+  o.flush_ms = 20;
+  return o;
+}
+
+// Waits for the worker to hand back a publish, as the broker's tick would.
+std::optional<Outgoing> wait_publish(Worker& worker) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto effects = worker.take_ready();
+    if (!effects.publishes.empty()) return effects.publishes.front();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST(Worker, StopCommitsEverythingSubmitted) {
+  TestDbFile f;
+  {
+    Worker worker(std::make_unique<Store>(f.path), fast_options());
+    for (int i = 0; i < 500; ++i) worker.submit(status_report("d" + std::to_string(i), "m", R"({"app_ver":"1"})"));
+    worker.stop();
+  }
+  Store store(f.path);
+  EXPECT_EQ(store.list_devices("lamp", "", 1000, std::nullopt).size(), 500u);
+}
+
+TEST(Worker, AdminAnswerSeesEveryEarlierReportAndCarriesTheCorrelation) {
+  TestDbFile f;
+  Worker worker(std::make_unique<Store>(f.path), fast_options());
+  worker.submit(status_report("d1", "m1", R"({"app_ver":"1"})"));
+  worker.submit(status_report("d1", "m2", R"({"app_ver":"2"})"));
+  AdminRequest req{"admin", R"({"commands":[{"command":"getDevice","product":"lamp","device":"d1"}]})", "resp/t",
+                   std::string("corr")};
+  worker.submit(req);
+  auto out = wait_publish(worker);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->topic, "resp/t");
+  EXPECT_EQ(out->correlation_data, std::string("corr"));
+  EXPECT_TRUE(out->client_id.empty());
+  EXPECT_NE(out->payload.find(R"("status":{"app_ver":"2"})"), std::string::npos) << out->payload;
+}
+
+TEST(Worker, RepeatedMessageIdIsAppliedOnce) {
+  TestDbFile f;
+  {
+    Worker worker(std::make_unique<Store>(f.path), fast_options());
+    worker.submit(progress_report("m1", 10));
+    worker.submit(progress_report("m1", 10));  // QoS 1 retransmission
+    worker.submit(progress_report("m2", 20));
+    worker.submit(status_report("d1", "m1", R"({"app_ver":"9"})"));  // same id space as progress
+  }
+  Store store(f.path);
+  EXPECT_EQ(store.recent_progress({"lamp", "d1"}, 10).size(), 2u);
+  EXPECT_FALSE(store.find_device({"lamp", "d1"}));
+}
+
+TEST(Worker, PresenceFollowsConnectionEvents) {
+  TestDbFile f;
+  Worker worker(std::make_unique<Store>(f.path), fast_options());
+  worker.submit(status_report("d1", "m1", "{}"));
+  worker.submit(ConnectionOpened{7, {"lamp", "d1"}, "lamp/d1"});
+  worker.submit(AdminRequest{"admin", R"({"commands":[{"command":"getDevice","product":"lamp","device":"d1"}]})",
+                             "r", std::nullopt});
+  auto online = wait_publish(worker);
+  ASSERT_TRUE(online);
+  EXPECT_NE(online->payload.find(R"("online":true)"), std::string::npos);
+  worker.submit(ConnectionClosed{7});
+  worker.submit(AdminRequest{"admin", R"({"commands":[{"command":"getDevice","product":"lamp","device":"d1"}]})",
+                             "r", std::nullopt});
+  auto offline = wait_publish(worker);
+  ASSERT_TRUE(offline);
+  EXPECT_NE(offline->payload.find(R"("online":false)"), std::string::npos);
+}

@@ -1,0 +1,20 @@
+#pragma once
+// A fresh SQLite file per test, removed afterwards.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+struct TestDbFile {
+  TestDbFile() {
+    char pattern[] = "/tmp/ota-unit-XXXXXX";
+    dir = mkdtemp(pattern);
+    path = dir + "/ota.db";
+  }
+  ~TestDbFile() {
+    for (const char* suffix : {"", "-wal", "-shm"}) unlink((path + suffix).c_str());
+    rmdir(dir.c_str());
+  }
+  std::string dir;
+  std::string path;
+};
