@@ -53,7 +53,7 @@ const NamedHandler kHandlers[] = {
 rapidjson::Value error_response(rapidjson::Value response, const char* code, const std::string& message,
                                 JsonAlloc& alloc) {
   response.AddMember("error", json_string(message, alloc), alloc);
-  response.AddMember("errorCode", rapidjson::StringRef(code), alloc);
+  response.AddMember("errorCode", rapidjson::Value(code, alloc), alloc);
   return response;
 }
 

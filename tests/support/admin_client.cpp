@@ -60,14 +60,14 @@ int AdminClient::send(const std::string& payload) {
 }
 
 std::optional<std::string> AdminClient::request(const std::string& payload, std::chrono::milliseconds timeout) {
-  client_->clear_messages();
+  size_t earlier = client_->messages().size();
   if (send(payload) != 0) return std::nullopt;
   std::string correlation = std::to_string(next_correlation_);
   auto msg = client_->wait_message(
       [&](const Message& m) {
         return m.topic == response_topic_ && (protocol_ != MQTT_PROTOCOL_V5 || m.correlation_data == correlation);
       },
-      timeout);
+      timeout, earlier);
   if (!msg) return std::nullopt;
   return msg->payload;
 }

@@ -91,6 +91,7 @@ void BrokerProcess::write_files() {
   if (std::system(hash.c_str()) != 0) throw std::runtime_error("mosquitto_passwd failed");
 
   std::ofstream conf(dir_ + "/mosquitto.conf");
+  for (const auto& line : config_.first_lines) conf << line << "\n";
   conf << "listener " << port_ << " 127.0.0.1\n"
        << "allow_anonymous false\n"
        << "password_file " << dir_ << "/passwd\n"

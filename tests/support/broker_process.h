@@ -24,6 +24,7 @@ class TempDir {
 struct BrokerConfig {
   std::vector<std::pair<std::string, std::string>> plugin_opts;  // without "plugin_opt_"
   std::vector<std::string> usernames;                            // all get kPassword
+  std::vector<std::string> first_lines;                          // put before everything else
   std::vector<std::string> extra_lines;                          // appended to mosquitto.conf
   bool load_plugin = true;
 };

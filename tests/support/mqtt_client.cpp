@@ -83,7 +83,9 @@ int MqttClient::publish(const std::string& topic, const std::string& payload, in
                                 false, props);
   mosquitto_property_free_all(&props);
   if (rc != MOSQ_ERR_SUCCESS) return -1;
-  return wait_ack(mid);
+  int reason = wait_ack(mid);
+  // "No matching subscribers" is an MQTT 5 success code.
+  return reason == MQTT_RC_NO_MATCHING_SUBSCRIBERS ? 0 : reason;
 }
 
 int MqttClient::subscribe(const std::string& filter, int qos) {
@@ -93,13 +95,13 @@ int MqttClient::subscribe(const std::string& filter, int qos) {
 }
 
 std::optional<Message> MqttClient::wait_message(const std::function<bool(const Message&)>& match,
-                                                std::chrono::milliseconds timeout) {
+                                                std::chrono::milliseconds timeout, size_t from) {
   std::unique_lock<std::mutex> lock(mutex_);
   std::optional<Message> found;
   changed_.wait_for(lock, timeout, [&] {
-    for (const auto& m : messages_) {
-      if (match(m)) {
-        found = m;
+    for (size_t i = from; i < messages_.size(); ++i) {
+      if (match(messages_[i])) {
+        found = messages_[i];
         return true;
       }
     }

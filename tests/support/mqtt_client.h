@@ -49,9 +49,9 @@ class MqttClient {
   // Subscribes and returns the granted QoS from SUBACK (>= 128 = refused), -1 on timeout.
   int subscribe(const std::string& filter, int qos = 1);
 
-  // Waits for a received message that satisfies `match`.
+  // Waits for a message, received as number `from` or later, that satisfies `match`.
   std::optional<Message> wait_message(const std::function<bool(const Message&)>& match,
-                                      std::chrono::milliseconds timeout = kWait);
+                                      std::chrono::milliseconds timeout = kWait, size_t from = 0);
   std::optional<Message> wait_topic(const std::string& topic, std::chrono::milliseconds timeout = kWait);
   std::vector<Message> messages() const;
   void clear_messages();

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds the plugin and starts Mosquitto with it on mosquitto.conf.example:
+# MQTT on 127.0.0.1:1883, SQLite in run/ota.db, demo users in run/passwd.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOTA_BUILD_TESTS=OFF >/dev/null
+cmake --build build -j "$(nproc)" --target mosquitto_ota
+
+mkdir -p run
+if [ ! -f run/passwd ]; then
+  # Demo accounts: the admin (business system) and three devices of product "lamp".
+  printf '%s\n' "admin:admin-secret" "lamp/d1:device-secret" "lamp/d2:device-secret" "lamp/d3:device-secret" > run/passwd
+  mosquitto_passwd -U run/passwd
+fi
+if [ "$(id -u)" -eq 0 ]; then
+  # Started as root, Mosquitto runs as user "mosquitto": it must reach the plugin and write run/.
+  chown -R mosquitto: run
+  if ! runuser -u mosquitto -- test -r build/mosquitto_ota.so; then
+    echo "User mosquitto cannot read $(pwd)/build/mosquitto_ota.so: put the project where it can (e.g. /opt)." >&2
+    exit 1
+  fi
+fi
+echo "Starting Mosquitto with mosquitto_ota on 127.0.0.1:1883 (Ctrl-C stops it)"
+exec mosquitto -c mosquitto.conf.example
