@@ -20,6 +20,55 @@ std::optional<std::string> CommandArgs::optional_string(const char* field) const
   return std::string(v->GetString(), v->GetStringLength());
 }
 
+std::string CommandArgs::required_string(const char* field) const {
+  auto value = optional_string(field);
+  if (!value) invalid_request(std::string("\"") + field + "\" is required");
+  return *value;
+}
+
+std::optional<int64_t> CommandArgs::optional_int(const char* field, int64_t min, int64_t max) const {
+  const rapidjson::Value* v = find(field);
+  if (!v) return std::nullopt;
+  if (!v->IsInt64() || v->GetInt64() < min || v->GetInt64() > max) {
+    invalid_request(std::string("\"") + field + "\" must be an integer in " + std::to_string(min) + ".." +
+                    std::to_string(max));
+  }
+  return v->GetInt64();
+}
+
+std::optional<bool> CommandArgs::optional_bool(const char* field) const {
+  const rapidjson::Value* v = find(field);
+  if (!v) return std::nullopt;
+  if (!v->IsBool()) invalid_request(std::string("\"") + field + "\" must be true or false");
+  return v->GetBool();
+}
+
+std::optional<std::vector<std::string>> CommandArgs::optional_strings(const char* field,
+                                                                      bool (*valid)(std::string_view),
+                                                                      const char* what, size_t max_items) const {
+  const rapidjson::Value* v = find(field);
+  if (!v) return std::nullopt;
+  std::string must = std::string("\"") + field + "\" must be an array of 1.." + std::to_string(max_items) + " " + what;
+  if (!v->IsArray() || v->Empty() || v->Size() > max_items) invalid_request(must);
+  std::vector<std::string> out;
+  out.reserve(v->Size());
+  for (const auto& item : v->GetArray()) {
+    if (!item.IsString() || !valid(std::string_view(item.GetString(), item.GetStringLength()))) invalid_request(must);
+    out.emplace_back(item.GetString(), item.GetStringLength());
+  }
+  return out;
+}
+
+void CommandArgs::only(std::initializer_list<const char*> fields) const {
+  for (const auto& m : cmd_.GetObject()) {
+    std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    if (name == "command" || name == "correlationData") continue;
+    bool known = false;
+    for (const char* f : fields) known = known || name == f;
+    if (!known) invalid_request("unknown field \"" + std::string(name) + "\"");
+  }
+}
+
 std::string CommandArgs::name(const char* field) const {
   auto value = optional_string(field);
   if (!value) invalid_request(std::string("\"") + field + "\" is required");
@@ -46,6 +95,12 @@ struct NamedHandler {
 };
 
 const NamedHandler kHandlers[] = {
+    {"createUpgrade", admin_create_upgrade},
+    {"getJob", admin_get_job},
+    {"listJobs", admin_list_jobs},
+    {"listJobExecutions", admin_list_job_executions},
+    {"getExecution", admin_get_execution},
+    {"cancelJob", admin_cancel_job},
     {"getDevice", admin_get_device},
     {"listDevices", admin_list_devices},
 };

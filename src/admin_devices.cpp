@@ -5,6 +5,7 @@ namespace ota {
 namespace {
 
 constexpr int kRecentProgressShown = 20;
+constexpr int kRecentExecutionsShown = 20;
 
 void add_device_fields(const DeviceRecord& record, rapidjson::Value& out, JsonAlloc& alloc) {
   out.AddMember("product", json_string(record.key.product, alloc), alloc);
@@ -34,6 +35,12 @@ void admin_get_device(AdminContext& ctx, const CommandArgs& args, rapidjson::Val
     progress.PushBack(item, alloc);
   }
   data.AddMember("recentProgress", progress, alloc);
+
+  rapidjson::Value executions(rapidjson::kArrayType);
+  for (const auto& e : ctx.jobs.recent_executions(key, kRecentExecutionsShown)) {
+    executions.PushBack(execution_json(e, alloc), alloc);
+  }
+  data.AddMember("executions", executions, alloc);
 }
 
 void admin_list_devices(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc) {

@@ -4,19 +4,15 @@
 
 namespace ota {
 
-void Effects::append(Effects&& other) {
-  publishes.insert(publishes.end(), std::make_move_iterator(other.publishes.begin()),
-                   std::make_move_iterator(other.publishes.end()));
-  logs.insert(logs.end(), std::make_move_iterator(other.logs.begin()), std::make_move_iterator(other.logs.end()));
-}
-
-Engine::Engine(Store& store, const Options& options) : store_(store), options_(options) {}
+Engine::Engine(Store& store, const Options& options)
+    : store_(store), options_(options), jobs_(store.db()), upgrades_(store, jobs_, presence_, options) {}
 
 void Engine::handle(Event& event, int64_t now_ms, Effects& out) {
   if (auto* report = std::get_if<Report>(&event)) {
-    on_report(*report, out);
+    on_report(*report, now_ms, out);
   } else if (auto* opened = std::get_if<ConnectionOpened>(&event)) {
     presence_.opened(opened->conn, opened->device, opened->client_id);
+    upgrades_.on_connect(opened->device, now_ms, out);
   } else if (auto* closed = std::get_if<ConnectionClosed>(&event)) {
     presence_.closed(closed->conn);
   } else if (auto* admin = std::get_if<AdminRequest>(&event)) {
@@ -24,18 +20,22 @@ void Engine::handle(Event& event, int64_t now_ms, Effects& out) {
   }
 }
 
-void Engine::on_report(Report& report, Effects&) {
+void Engine::tick(int64_t now_ms, Effects& out) { upgrades_.tick(now_ms, out); }
+
+void Engine::on_report(Report& report, int64_t now_ms, Effects& out) {
   // A QoS 1 retransmission arrives again with the same message id: apply it once.
   if (!store_.remember_message(report.device, report.message_id)) return;
   if (report.kind == ReportKind::Status) {
     store_.save_status(report.device, report.status, report.at);
+    upgrades_.on_status(report.device, report.status, now_ms, out);
   } else {
     store_.append_progress(report.device, report.message_id, report.progress, report.at);
+    upgrades_.on_progress(report.device, report.progress, now_ms, out);
   }
 }
 
 void Engine::on_admin(AdminRequest& request, int64_t now_ms, Effects& out) {
-  AdminContext ctx{store_, presence_, now_ms};
+  AdminContext ctx{store_, jobs_, upgrades_, presence_, now_ms, out};
   Outgoing response;
   response.topic = request.response_topic;
   response.payload = handle_admin_request(ctx, request.payload);

@@ -66,6 +66,11 @@ int Statement::changes() const { return sqlite3_changes(db_.handle()); }
 
 int64_t Statement::int_at(int col) const { return sqlite3_column_int64(stmt_, col); }
 
+std::optional<int64_t> Statement::optional_int_at(int col) const {
+  if (null_at(col)) return std::nullopt;
+  return int_at(col);
+}
+
 std::string Statement::text_at(int col) const {
   auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
   return text ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();

@@ -35,7 +35,11 @@ struct Store::Statements {
         recent_progress(db,
                         "SELECT message_id, type, version, progress, desc, at FROM progress_reports "
                         "WHERE product = ?1 AND device = ?2 ORDER BY id DESC LIMIT ?3"),
-        max_seq(db, "SELECT COALESCE(MAX(seq), 0) FROM seen_messages") {}
+        max_seq(db, "SELECT COALESCE(MAX(seq), 0) FROM seen_messages"),
+        is_known(db, "SELECT 1 FROM devices WHERE product = ?1 AND device = ?2"),
+        device_version(db,
+                       "SELECT version FROM device_versions WHERE product = ?1 AND device = ?2 AND version_key = ?3"),
+        device_names(db, "SELECT device FROM devices WHERE product = ?1 AND device > ?2 ORDER BY device LIMIT ?3") {}
 
   Statement begin, commit, rollback;
   Statement remember, forget_old;
@@ -43,6 +47,7 @@ struct Store::Statements {
   Statement insert_progress;
   Statement find_device, list_devices, list_devices_at_version, recent_progress;
   Statement max_seq;
+  Statement is_known, device_version, device_names;
 };
 
 Store::Store(const std::string& path) : db_(path) {
@@ -118,6 +123,32 @@ std::vector<ProgressRecord> Store::recent_progress(const DeviceKey& device, int 
   while (s.step()) {
     out.push_back({s.text_at(0), s.text_at(1), s.text_at(2), static_cast<int>(s.int_at(3)), s.text_at(4), s.int_at(5)});
   }
+  return out;
+}
+
+}  // namespace ota
+
+namespace ota {
+
+bool Store::is_known(const DeviceKey& device) {
+  auto& s = st_->is_known.with(device.product, device.device);
+  bool known = s.step();
+  s.finish();
+  return known;
+}
+
+std::optional<std::string> Store::device_version(const DeviceKey& device, const std::string& version_key) {
+  auto& s = st_->device_version.with(device.product, device.device, version_key);
+  if (!s.step()) return std::nullopt;
+  std::string version = s.text_at(0);
+  s.finish();
+  return version;
+}
+
+std::vector<std::string> Store::device_names(const std::string& product, const std::string& after, int limit) {
+  auto& s = st_->device_names.with(product, after, limit);
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text_at(0));
   return out;
 }
 

@@ -46,7 +46,7 @@ void Worker::run() {
       std::swap(batch, queue_);
       if (batch.empty() && stopping_) return;
     }
-    if (!batch.empty()) apply_batch(batch);
+    apply_batch(batch);  // also runs the engine's timers, when there are no events
     batch.clear();
   }
 }
@@ -78,7 +78,14 @@ void Worker::apply_batch(std::vector<Event>& batch) {
         effects = Effects();
       }
     }
-    if (open) store_->commit();
+    if (!open) store_->begin();
+    open = true;
+    try {
+      engine_.tick(unix_ms(), effects);
+    } catch (const std::exception& e) {
+      effects.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: timers failed: ") + e.what()});
+    }
+    store_->commit();
     committed.append(std::move(effects));
   } catch (const std::exception& e) {
     if (open) {
@@ -89,6 +96,7 @@ void Worker::apply_batch(std::vector<Event>& batch) {
     }
     committed.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: commit failed, batch lost: ") + e.what()});
   }
+  if (committed.empty()) return;
   std::lock_guard<std::mutex> lock(mutex_);
   ready_.append(std::move(committed));
 }

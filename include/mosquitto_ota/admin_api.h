@@ -8,10 +8,14 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "mosquitto_ota/effects.h"
+#include "mosquitto_ota/job_store.h"
 #include "mosquitto_ota/json.h"
 #include "mosquitto_ota/presence.h"
 #include "mosquitto_ota/store.h"
+#include "mosquitto_ota/upgrades.h"
 
 namespace ota {
 
@@ -29,7 +33,16 @@ class CommandArgs {
   explicit CommandArgs(const rapidjson::Value& command) : cmd_(command) {}
 
   std::string name(const char* field) const;  // required product/device name
+  std::string required_string(const char* field) const;
   std::optional<std::string> optional_string(const char* field) const;
+  std::optional<int64_t> optional_int(const char* field, int64_t min, int64_t max) const;
+  std::optional<bool> optional_bool(const char* field) const;
+  // An array of strings, each accepted by `valid` (described by `what`); 1..max_items of them.
+  std::optional<std::vector<std::string>> optional_strings(const char* field, bool (*valid)(std::string_view),
+                                                           const char* what, size_t max_items) const;
+  bool has(const char* field) const { return find(field) != nullptr; }
+  // Refuses fields other than these (and "command", "correlationData"): a typo is an error.
+  void only(std::initializer_list<const char*> fields) const;
   int limit() const;  // "limit": default 100, 1..1000
   std::string cursor() const;  // "cursor": empty for the first page
 
@@ -44,8 +57,11 @@ inline constexpr size_t kMaxAdminRequestBytes = 16u << 20;
 
 struct AdminContext {
   Store& store;
+  JobStore& jobs;
+  Upgrades& upgrades;
   const Presence& presence;
   int64_t now_ms;
+  Effects& out;  // what a command sends (OTA commands, events)
 };
 
 // A handler fills `data`, or throws AdminError.

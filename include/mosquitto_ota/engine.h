@@ -9,10 +9,13 @@
 #include <variant>
 #include <vector>
 
+#include "mosquitto_ota/effects.h"
+#include "mosquitto_ota/job_store.h"
 #include "mosquitto_ota/options.h"
 #include "mosquitto_ota/presence.h"
 #include "mosquitto_ota/reports.h"
 #include "mosquitto_ota/store.h"
+#include "mosquitto_ota/upgrades.h"
 
 namespace ota {
 
@@ -35,47 +38,25 @@ struct AdminRequest {
 
 using Event = std::variant<Report, ConnectionOpened, ConnectionClosed, AdminRequest>;
 
-// A message for the broker thread to publish: to one client (client_id set,
-// whatever its subscriptions) or to the topic's subscribers.
-struct Outgoing {
-  std::string client_id;
-  std::string topic;
-  std::string payload;
-  int qos = 1;
-  std::optional<std::string> correlation_data;
-};
-
-enum class LogLevel { Info, Warning, Error };
-
-struct LogLine {
-  LogLevel level;
-  std::string text;
-};
-
-// What the engine wants done on the broker thread.
-struct Effects {
-  std::vector<Outgoing> publishes;
-  std::vector<LogLine> logs;
-
-  bool empty() const { return publishes.empty() && logs.empty(); }
-  void append(Effects&& other);
-};
-
 class Engine {
  public:
   Engine(Store& store, const Options& options);
 
   void handle(Event& event, int64_t now_ms, Effects& out);
+  // Timers: re-sends, timeouts, expiry.
+  void tick(int64_t now_ms, Effects& out);
 
   const Presence& presence() const { return presence_; }
 
  private:
-  void on_report(Report& report, Effects& out);
+  void on_report(Report& report, int64_t now_ms, Effects& out);
   void on_admin(AdminRequest& request, int64_t now_ms, Effects& out);
 
   Store& store_;
   const Options& options_;
   Presence presence_;
+  JobStore jobs_;
+  Upgrades upgrades_;
 };
 
 }  // namespace ota

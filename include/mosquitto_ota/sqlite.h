@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -50,6 +51,7 @@ class Statement {
   int changes() const;
 
   int64_t int_at(int col) const;
+  std::optional<int64_t> optional_int_at(int col) const;
   std::string text_at(int col) const;
   bool null_at(int col) const;
 
@@ -61,6 +63,14 @@ class Statement {
   void bind(int index, const std::string& value) { bind(index, std::string_view(value)); }
   void bind(int index, const char* value) { bind(index, std::string_view(value)); }
   void bind(int index, std::nullptr_t);
+  template <typename T>
+  void bind(int index, const std::optional<T>& value) {
+    if (value) {
+      bind(index, *value);
+    } else {
+      bind(index, nullptr);
+    }
+  }
 
   Db& db_;
   sqlite3_stmt* stmt_ = nullptr;

@@ -58,8 +58,15 @@ class Store {
   // Devices of a product ordered by name, after `after` (exclusive), at most `limit`.
   std::vector<DeviceRecord> list_devices(const std::string& product, const std::string& after, int limit,
                                          const std::optional<VersionFilter>& filter);
+  bool is_known(const DeviceKey& device);
+  // The device's current value of a status key, if it reported one.
+  std::optional<std::string> device_version(const DeviceKey& device, const std::string& version_key);
+  // Names of a product's known devices, ordered, after `after`, at most `limit`.
+  std::vector<std::string> device_names(const std::string& product, const std::string& after, int limit);
   // Newest first.
   std::vector<ProgressRecord> recent_progress(const DeviceKey& device, int limit);
+
+  Db& db() { return db_; }
 
  private:
   struct Statements;

@@ -1,15 +1,14 @@
 #include <gtest/gtest.h>
 
-#include "mosquitto_ota/admin_api.h"
-#include "test_db.h"
+#include "admin_fixture.h"
 
 using namespace ota;
 
 namespace {
 
-class AdminDevices : public ::testing::Test {
+class AdminDevices : public AdminFixture {
  protected:
-  AdminDevices() : store(f.path) {
+  AdminDevices() {
     for (int i = 1; i <= 5; ++i) {
       std::string ver = i <= 2 ? "1.0" : "2.0";
       store.save_status({"lamp", "d" + std::to_string(i)},
@@ -18,28 +17,7 @@ class AdminDevices : public ::testing::Test {
     store.save_status({"fan", "f1"}, *check_status(R"({"firmware_ver":"1.0"})").value, 1);
     store.append_progress({"lamp", "d1"}, "m1", {"firmware", "2.0", 30, "downloading"}, 2000);
   }
-
-  rapidjson::Document call(const std::string& request) {
-    AdminContext ctx{store, presence, 5000};
-    rapidjson::Document doc;
-    doc.Parse(handle_admin_request(ctx, request).c_str());
-    return doc;
-  }
-
-  rapidjson::Document one(const std::string& command) {
-    auto doc = call("{\"commands\":[" + command + "]}");
-    EXPECT_EQ(doc["responses"].Size(), 1u);
-    rapidjson::Document r;
-    r.CopyFrom(doc["responses"][0], r.GetAllocator());
-    return r;
-  }
-
-  TestDbFile f;
-  Store store;
-  Presence presence;
 };
-
-std::string error_code(const rapidjson::Value& r) { return r.HasMember("errorCode") ? r["errorCode"].GetString() : ""; }
 
 }  // namespace
 

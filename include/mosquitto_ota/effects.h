@@ -1,0 +1,40 @@
+#pragma once
+// What the worker hands to the broker thread: messages to publish and log lines.
+#include <iterator>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ota {
+
+// A message for the broker thread to publish: to one client (client_id set,
+// whatever its subscriptions) or to the topic's subscribers.
+struct Outgoing {
+  std::string client_id;
+  std::string topic;
+  std::string payload;
+  int qos = 1;
+  std::optional<std::string> correlation_data;
+};
+
+enum class LogLevel { Info, Warning, Error };
+
+struct LogLine {
+  LogLevel level;
+  std::string text;
+};
+
+// What the engine wants done on the broker thread.
+struct Effects {
+  std::vector<Outgoing> publishes;
+  std::vector<LogLine> logs;
+
+  bool empty() const { return publishes.empty() && logs.empty(); }
+  void append(Effects&& other) {
+    publishes.insert(publishes.end(), std::make_move_iterator(other.publishes.begin()),
+                     std::make_move_iterator(other.publishes.end()));
+    logs.insert(logs.end(), std::make_move_iterator(other.logs.begin()), std::make_move_iterator(other.logs.end()));
+  }
+};
+
+}  // namespace ota

@@ -1,0 +1,50 @@
+#pragma once
+// Storage of jobs, executions and execution history. Shares the Store's
+// connection; used on the worker thread only.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mosquitto_ota/jobs.h"
+#include "mosquitto_ota/sqlite.h"
+
+namespace ota {
+
+class JobStore {
+ public:
+  explicit JobStore(Db& db);
+  ~JobStore();
+
+  void insert_job(Job& job);  // assigns seq
+  std::optional<Job> find_job(const std::string& id);
+  // Newest first, older than `before_seq` (0: from the newest).
+  std::vector<Job> list_jobs(const std::optional<std::string>& product, const std::optional<JobState>& state,
+                             int64_t before_seq, int limit);
+  std::vector<std::string> expired_job_ids(int64_t now_ms);
+  void set_job_state(const std::string& id, JobState state, std::optional<int64_t> finished_at);
+  // Moves one execution between states in the job's counts (from empty: a new execution).
+  void count_change(const std::string& job_id, std::optional<ExecState> from, ExecState to);
+
+  void insert_execution(Execution& e);  // assigns id
+  void update_execution(const Execution& e);
+  std::optional<Execution> find_execution(const std::string& job_id, const std::string& device);
+  // The device's unfinished executions, oldest first.
+  std::vector<Execution> unfinished_executions(const DeviceKey& device);
+  // Unfinished, failed and timed-out executions: those a status report can still move.
+  std::vector<Execution> executions_awaiting_status(const DeviceKey& device);
+  std::vector<Execution> recent_executions(const DeviceKey& device, int limit);
+  std::vector<Execution> job_executions(const std::string& job_id, const std::optional<ExecState>& state,
+                                        const std::string& after_device, int limit);
+  std::vector<Execution> due_for_resend(int64_t now_ms, int limit);
+  std::vector<Execution> past_deadline(int64_t now_ms, int limit);
+
+  void append_history(int64_t execution_id, const HistoryEntry& entry);
+  std::vector<HistoryEntry> history(int64_t execution_id);
+
+ private:
+  struct Statements;
+  std::unique_ptr<Statements> st_;
+};
+
+}  // namespace ota
