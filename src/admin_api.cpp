@@ -128,6 +128,14 @@ rapidjson::Value run_command(AdminContext& ctx, const rapidjson::Value& command,
   if (!named) {
     return error_response(std::move(response), "invalid_request", "\"command\" must be a string", alloc);
   }
+  for (auto a = command.MemberBegin(); a != command.MemberEnd(); ++a) {
+    for (auto b = a + 1; b != command.MemberEnd(); ++b) {
+      if (a->name == b->name) {
+        return error_response(std::move(response), "invalid_request",
+                              std::string("field \"") + a->name.GetString() + "\" is given twice", alloc);
+      }
+    }
+  }
   AdminHandler handler = find_admin_handler(name->value.GetString());
   if (!handler) {
     return error_response(std::move(response), "unknown_command",

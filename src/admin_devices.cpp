@@ -17,6 +17,7 @@ void add_device_fields(const DeviceRecord& record, rapidjson::Value& out, JsonAl
 }  // namespace
 
 void admin_get_device(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc) {
+  args.only({"product", "device"});
   DeviceKey key{args.name("product"), args.name("device")};
   auto record = ctx.store.find_device(key);
   if (!record) throw AdminError("not_found", "device not found: " + key.username());
@@ -44,6 +45,7 @@ void admin_get_device(AdminContext& ctx, const CommandArgs& args, rapidjson::Val
 }
 
 void admin_list_devices(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc) {
+  args.only({"product", "versionKey", "version", "limit", "cursor"});
   std::string product = args.name("product");
   auto version_key = args.optional_string("versionKey");
   auto version = args.optional_string("version");
