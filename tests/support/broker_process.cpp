@@ -152,7 +152,16 @@ void BrokerProcess::wait_exit() {
 void BrokerProcess::stop() {
   if (!running()) return;
   kill(pid_, SIGTERM);
-  wait_exit();
+  int status = 0;
+  bool exited = eventually([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, std::chrono::seconds(30));
+  if (!exited) {
+    ADD_FAILURE() << "broker did not stop within 30 s of SIGTERM\n" << log();
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+  }
+  exit_status_ = status;
+  pid_ = -1;
+  check_sanitizer_output();
 }
 
 void BrokerProcess::kill9() {
