@@ -36,6 +36,16 @@ std::optional<int64_t> CommandArgs::optional_int(const char* field, int64_t min,
   return v->GetInt64();
 }
 
+std::optional<double> CommandArgs::optional_number(const char* field, double min, double max) const {
+  const rapidjson::Value* v = find(field);
+  if (!v) return std::nullopt;
+  if (!v->IsNumber() || v->GetDouble() < min || v->GetDouble() > max) {
+    invalid_request(std::string("\"") + field + "\" must be a number in " + std::to_string(min) + ".." +
+                    std::to_string(max));
+  }
+  return v->GetDouble();
+}
+
 std::optional<bool> CommandArgs::optional_bool(const char* field) const {
   const rapidjson::Value* v = find(field);
   if (!v) return std::nullopt;

@@ -13,6 +13,7 @@ constexpr int64_t kMaxTimeoutSeconds = 365LL * 24 * 3600;
 constexpr size_t kMaxUrlBytes = 2048;
 constexpr size_t kMaxListedDevices = 1000000;
 constexpr size_t kMaxFromVersions = 100;
+constexpr int64_t kMaxPerMinute = 6000000;
 
 bool is_hex(const std::string& s, size_t length) {
   if (s.size() != length) return false;
@@ -77,6 +78,10 @@ rapidjson::Value job_json(const Job& j, JsonAlloc& alloc) {
   if (s.from_versions) out.AddMember("fromVersions", strings_json(*s.from_versions, alloc), alloc);
   out.AddMember("timeoutSeconds", rapidjson::Value(static_cast<int64_t>(s.timeout_seconds)), alloc);
   add_optional(out, "expiresAt", s.expires_at, alloc);
+  add_optional(out, "maxPerMinute", s.max_per_minute, alloc);
+  if (s.abort_failure_percent) out.AddMember("abortFailurePercent", *s.abort_failure_percent, alloc);
+  add_optional(out, "abortMinFinished", s.abort_min_finished, alloc);
+  out.AddMember("dynamic", s.dynamic, alloc);
   out.AddMember("state", rapidjson::StringRef(to_string(j.state)), alloc);
   out.AddMember("createdAt", rapidjson::Value(static_cast<int64_t>(j.created_at)), alloc);
   add_optional(out, "finishedAt", j.finished_at, alloc);
@@ -93,9 +98,6 @@ rapidjson::Value job_json(const Job& j, JsonAlloc& alloc) {
 JobSpec parse_job_spec(const CommandArgs& args, int64_t now) {
   args.only({"product", "type", "version", "url", "md5", "size", "sha256", "versionKey", "devices", "fromVersions",
              "timeoutSeconds", "expiresAt", "maxPerMinute", "abortFailurePercent", "abortMinFinished", "dynamic"});
-  for (const char* rollout : {"maxPerMinute", "abortFailurePercent", "abortMinFinished", "dynamic"}) {
-    if (args.has(rollout)) invalid_request(std::string("\"") + rollout + "\" (rollout control) is not supported yet");
-  }
   JobSpec spec;
   spec.product = args.name("product");
   spec.type = args.required_string("type");
@@ -117,6 +119,16 @@ JobSpec parse_job_spec(const CommandArgs& args, int64_t now) {
   spec.from_versions = args.optional_strings("fromVersions", is_valid_version, "versions", kMaxFromVersions);
   spec.timeout_seconds = args.optional_int("timeoutSeconds", 1, kMaxTimeoutSeconds).value_or(86400);
   spec.expires_at = args.optional_int("expiresAt", now + 1, INT64_MAX / 2);
+  spec.max_per_minute = args.optional_int("maxPerMinute", 1, kMaxPerMinute);
+  spec.abort_failure_percent = args.optional_number("abortFailurePercent", 0, 100);
+  spec.abort_min_finished = args.optional_int("abortMinFinished", 1, INT32_MAX);
+  if (spec.abort_failure_percent.has_value() != spec.abort_min_finished.has_value()) {
+    invalid_request("\"abortFailurePercent\" and \"abortMinFinished\" go together");
+  }
+  spec.dynamic = args.optional_bool("dynamic").value_or(false);
+  if (spec.dynamic && spec.devices) {
+    invalid_request("\"dynamic\" jobs target the whole product: narrow them with \"fromVersions\", not \"devices\"");
+  }
   return spec;
 }
 

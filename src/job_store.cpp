@@ -8,7 +8,8 @@ namespace {
 constexpr const char* kJobColumns =
     "id, seq, product, type, version, version_key, url, md5, size, sha256, from_versions, timeout_seconds, "
     "expires_at, state, created_at, finished_at, n_queued, n_sent, n_downloading, n_installing, n_succeeded, "
-    "n_failed, n_timed_out, n_canceled";
+    "n_failed, n_timed_out, n_canceled, max_per_minute, next_send_at, abort_failure_percent, abort_min_finished, "
+    "dynamic";
 
 constexpr const char* kExecutionColumns =
     "id, job_id, product, device, type, version, version_key, request_id, state, reason, progress, desc, "
@@ -68,6 +69,11 @@ Job read_job(const Statement& s) {
   j.created_at = s.int_at(14);
   j.finished_at = s.optional_int_at(15);
   for (int i = 0; i < kExecStateCount; ++i) j.counts[static_cast<size_t>(i)] = s.int_at(16 + i);
+  j.spec.max_per_minute = s.optional_int_at(24);
+  j.next_send_at = s.optional_int_at(25);
+  j.spec.abort_failure_percent = s.optional_double_at(26);
+  j.spec.abort_min_finished = s.optional_int_at(27);
+  j.spec.dynamic = s.int_at(28) != 0;
   return j;
 }
 
@@ -129,6 +135,13 @@ int64_t Job::total() const {
   return n;
 }
 
+bool Job::abort_threshold_crossed() const {
+  if (!spec.abort_failure_percent || !spec.abort_min_finished) return false;
+  int64_t bad = count(ExecState::Failed) + count(ExecState::TimedOut);
+  int64_t finished = bad + count(ExecState::Succeeded);
+  return finished >= *spec.abort_min_finished && bad * 100.0 > *spec.abort_failure_percent * finished;
+}
+
 int64_t Job::unfinished() const {
   int64_t n = 0;
   for (int i = 0; i < kExecStateCount; ++i) {
@@ -141,9 +154,12 @@ struct JobStore::Statements {
   explicit Statements(Db& db)
       : insert_job(db,
                    "INSERT INTO jobs (id, seq, product, type, version, version_key, url, md5, size, sha256, "
-                   "from_versions, timeout_seconds, expires_at, state, created_at) "
+                   "from_versions, timeout_seconds, expires_at, state, created_at, max_per_minute, "
+                   "abort_failure_percent, abort_min_finished, dynamic) "
                    "VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                   "?11, ?12, ?13, ?14) RETURNING seq"),
+                   "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING seq"),
+        in_progress_jobs(db, select_jobs("WHERE state = 'in_progress' ORDER BY seq").c_str()),
+        set_next_send_at(db, "UPDATE jobs SET next_send_at = ?2 WHERE id = ?1"),
         find_job(db, select_jobs("WHERE id = ?1").c_str()),
         list_jobs(db, select_jobs("WHERE (?1 IS NULL OR product = ?1) AND (?2 IS NULL OR state = ?2) "
                                   "AND seq < ?3 ORDER BY seq DESC LIMIT ?4")
@@ -190,7 +206,7 @@ struct JobStore::Statements {
     }
   }
 
-  Statement insert_job, find_job, list_jobs, expired_jobs, set_job_state;
+  Statement insert_job, in_progress_jobs, set_next_send_at, find_job, list_jobs, expired_jobs, set_job_state;
   Statement insert_execution, update_execution, find_execution, unfinished_executions, awaiting_status;
   Statement recent_executions;
   Statement job_executions, job_executions_in_state, due_for_resend, past_deadline;
@@ -207,7 +223,8 @@ void JobStore::insert_job(Job& job) {
   if (s.from_versions) from = join_lines(*s.from_versions);
   auto& st = st_->insert_job.with(job.id, s.product, s.type, s.version, s.version_key, s.url, s.md5, s.size,
                                   non_empty(s.sha256), from, s.timeout_seconds, s.expires_at, to_string(job.state),
-                                  job.created_at);
+                                  job.created_at, s.max_per_minute, s.abort_failure_percent, s.abort_min_finished,
+                                  s.dynamic);
   st.step();
   job.seq = st.int_at(0);
   st.run();
@@ -228,6 +245,10 @@ std::vector<Job> JobStore::list_jobs(const std::optional<std::string>& product, 
   auto& s = st_->list_jobs.with(product, state_name, before_seq > 0 ? before_seq : INT64_MAX, limit);
   return read_all(s, read_job);
 }
+
+std::vector<Job> JobStore::in_progress_jobs() { return read_all(st_->in_progress_jobs.with(), read_job); }
+
+void JobStore::set_next_send_at(const std::string& id, int64_t at) { st_->set_next_send_at.with(id, at).run(); }
 
 std::vector<std::string> JobStore::expired_job_ids(int64_t now_ms) {
   auto& s = st_->expired_jobs.with(now_ms);

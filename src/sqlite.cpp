@@ -48,6 +48,8 @@ void Statement::bind(int index, std::string_view value) {
 
 void Statement::bind(int index, std::nullptr_t) { sqlite3_bind_null(stmt_, index); }
 
+void Statement::bind(int index, double value) { sqlite3_bind_double(stmt_, index, value); }
+
 bool Statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -69,6 +71,11 @@ int64_t Statement::int_at(int col) const { return sqlite3_column_int64(stmt_, co
 std::optional<int64_t> Statement::optional_int_at(int col) const {
   if (null_at(col)) return std::nullopt;
   return int_at(col);
+}
+
+std::optional<double> Statement::optional_double_at(int col) const {
+  if (null_at(col)) return std::nullopt;
+  return sqlite3_column_double(stmt_, col);
 }
 
 std::string Statement::text_at(int col) const {

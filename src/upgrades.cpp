@@ -11,6 +11,8 @@ namespace {
 
 // Devices are read, and timers handled, in pages of this many.
 constexpr int kPage = 1000;
+// A status report right after a (re)connect does not send the command a second time.
+constexpr int64_t kStatusResendGapMs = 1000;
 
 bool contains(const std::vector<std::string>& list, const std::string& value) {
   return std::find(list.begin(), list.end(), value) != list.end();
@@ -23,17 +25,45 @@ const std::string* status_version(const StatusPayload& status, const std::string
   return nullptr;
 }
 
+bool is_unsent(const Execution& e) { return e.state == ExecState::Queued || e.state == ExecState::Sent; }
+
+const char* stop_reason(const Job& j, int64_t now) {
+  if (j.expired(now)) return "expired";
+  return j.state == JobState::Aborted ? "aborted" : "canceled";
+}
+
 }  // namespace
 
 Upgrades::Upgrades(Store& store, JobStore& jobs, const Presence& presence, const Options& options)
-    : store_(store), jobs_(jobs), presence_(presence), options_(options) {}
+    : store_(store), jobs_(jobs), presence_(presence), options_(options) {
+  // Resume: every unfinished job's parameters, rate slot and dynamic membership rules.
+  for (auto& j : jobs_.in_progress_jobs()) job_cache_.emplace(j.id, std::move(j));
+}
 
-const Job* Upgrades::job(const std::string& id) {
+Job* Upgrades::cached(const std::string& id) {
   auto it = job_cache_.find(id);
   if (it != job_cache_.end()) return &it->second;
   auto found = jobs_.find_job(id);
   if (!found) return nullptr;
   return &job_cache_.emplace(id, std::move(*found)).first->second;
+}
+
+const Job* Upgrades::job(const std::string& id) { return cached(id); }
+
+void Upgrades::set_job_state(const std::string& id, JobState state, int64_t now) {
+  jobs_.set_job_state(id, state, now);
+  if (Job* j = cached(id)) {
+    j->state = state;
+    j->finished_at = now;
+  }
+  if (state != JobState::InProgress) rate_cursor_.erase(id);
+}
+
+bool Upgrades::has_rate_limited_jobs() const {
+  for (const auto& [id, j] : job_cache_) {
+    if (j.state == JobState::InProgress && j.spec.max_per_minute) return true;
+  }
+  return false;
 }
 
 CreateResult Upgrades::create(const JobSpec& spec, int64_t now, Effects& out) {
@@ -69,18 +99,8 @@ CreateResult Upgrades::create(const JobSpec& spec, int64_t now, Effects& out) {
         return;
       }
     }
-    Execution e;
-    e.job_id = job.id;
-    e.device = device;
-    e.type = spec.type;
-    e.version = spec.version;
-    e.version_key = spec.version_key;
-    e.request_id = random_id();
-    e.created_at = e.updated_at = now;
-    jobs_.insert_execution(e);
-    jobs_.count_change(job.id, std::nullopt, ExecState::Queued);
     ++result.targeted;
-    deliver(e, Trigger::Create, now, out);
+    add_execution(job, device, now, out);
   };
 
   if (spec.devices) {
@@ -94,8 +114,34 @@ CreateResult Upgrades::create(const JobSpec& spec, int64_t now, Effects& out) {
       after = names.back();
     }
   }
-  finish_job_if_done(job.id, now);
+  after_finish(job.id, now, out);
   return result;
+}
+
+void Upgrades::add_execution(const Job& job, const DeviceKey& device, int64_t now, Effects& out) {
+  Execution e;
+  e.job_id = job.id;
+  e.device = device;
+  e.type = job.spec.type;
+  e.version = job.spec.version;
+  e.version_key = job.spec.version_key;
+  e.request_id = random_id();
+  e.created_at = e.updated_at = now;
+  jobs_.insert_execution(e);
+  jobs_.count_change(job.id, std::nullopt, ExecState::Queued);
+  deliver(e, Trigger::Create, now, out);
+}
+
+void Upgrades::try_join(const Job& job, const DeviceKey& device, const StatusPayload& status, int64_t now,
+                        Effects& out) {
+  if (job.state != JobState::InProgress || job.expired(now) || jobs_.find_execution(job.id, device.device)) return;
+  const std::string* current = status_version(status, job.spec.version_key);
+  if (current && *current == job.spec.version) return;
+  if (job.spec.from_versions && (!current || !contains(*job.spec.from_versions, *current))) return;
+  for (const auto& active : jobs_.unfinished_executions(device)) {
+    if (active.type == job.spec.type) return;  // busy: may join on a later report
+  }
+  add_execution(job, device, now, out);
 }
 
 void Upgrades::send_command(const Execution& e, const std::string& topic, const std::string& payload, Effects& out) {
@@ -105,12 +151,22 @@ void Upgrades::send_command(const Execution& e, const std::string& topic, const 
   }
 }
 
+bool Upgrades::take_send_slot(Job& j, int64_t now) {
+  if (!j.spec.max_per_minute) return true;
+  if (j.next_send_at && now < *j.next_send_at) return false;
+  // Evenly spaced slots; after an idle spell at most one slot is made up, never a burst.
+  const int64_t interval = std::max<int64_t>(1, 60000 / *j.spec.max_per_minute);
+  j.next_send_at = std::max(j.next_send_at.value_or(now), now - interval) + interval;
+  jobs_.set_next_send_at(j.id, *j.next_send_at);
+  return true;
+}
+
 void Upgrades::deliver(Execution& e, Trigger trigger, int64_t now, Effects& out) {
-  const Job* j = job(e.job_id);
+  Job* j = cached(e.job_id);
   if (!j) return;
   if (j->expired(now) || j->state != JobState::InProgress) {
     if (e.state == ExecState::Queued) {
-      move(e, ExecState::Canceled, j->expired(now) ? "expired" : "canceled", now, out);
+      move(e, ExecState::Canceled, stop_reason(*j, now), now, out);
     } else if (e.next_resend_at) {
       e.next_resend_at.reset();  // nothing more is sent for this job
       jobs_.update_execution(e);
@@ -118,15 +174,17 @@ void Upgrades::deliver(Execution& e, Trigger trigger, int64_t now, Effects& out)
     return;
   }
   if (!presence_.online(e.device)) return;  // sent when it connects or reports status
+  if (trigger == Trigger::Status && e.last_sent_at && now - *e.last_sent_at < kStatusResendGapMs) return;
+  const bool first = e.state == ExecState::Queued;
+  if (first && !take_send_slot(*j, now)) return;  // waits for its rate-limited turn
 
   send_command(e, upgrade_command_topic(e, j->spec), upgrade_command_payload(j->spec), out);
-  const bool first = e.state == ExecState::Queued;
   e.last_sent_at = now;
   e.updated_at = now;
   if (trigger == Trigger::Timer) {
     ++e.resends;
-  } else {
-    e.resends = 0;  // created, or the device is (back) online: a new round of re-sends
+  } else if (!first) {
+    e.resends = 0;  // the device is (back) online: a new round of re-sends
   }
   if (first) {
     e.first_sent_at = now;
@@ -155,14 +213,24 @@ void Upgrades::move(Execution& e, ExecState to, const std::string& reason, int64
   jobs_.count_change(e.job_id, from, to);
   jobs_.append_history(e.id, HistoryEntry{now, "state", to_string(to), e.progress, reason, e.desc});
   out.publishes.push_back(Outgoing{"", event_topic(e.device), execution_event_payload(e, now), 1, std::nullopt});
-  if (is_final(to)) finish_job_if_done(e.job_id, now);
+  if (is_final(to)) after_finish(e.job_id, now, out);
 }
 
-void Upgrades::finish_job_if_done(const std::string& job_id, int64_t now) {
+void Upgrades::after_finish(const std::string& job_id, int64_t now, Effects& out) {
   auto fresh = jobs_.find_job(job_id);
-  if (!fresh || fresh->state != JobState::InProgress || fresh->unfinished() > 0) return;
-  jobs_.set_job_state(job_id, JobState::Completed, now);
-  job_cache_.erase(job_id);
+  if (!fresh || fresh->state != JobState::InProgress) return;
+  if (fresh->abort_threshold_crossed()) {
+    // Decided the moment the threshold is crossed: nothing more is sent, and what
+    // waits is canceled; executions in flight finish and are still recorded.
+    set_job_state(job_id, JobState::Aborted, now);
+    out.logs.push_back({LogLevel::Warning, "mosquitto_ota: job " + job_id + " aborted: failures passed " +
+                                               std::to_string(*fresh->spec.abort_failure_percent) + "%"});
+    cancel_queued(job_id, "aborted", now, out);
+    return;
+  }
+  // A dynamic job stays open for devices that join later, until canceled or expired.
+  if (fresh->unfinished() > 0 || (fresh->spec.dynamic && !fresh->expired(now))) return;
+  set_job_state(job_id, JobState::Completed, now);
 }
 
 void Upgrades::on_status(const DeviceKey& device, const StatusPayload& status, int64_t now, Effects& out) {
@@ -171,15 +239,20 @@ void Upgrades::on_status(const DeviceKey& device, const StatusPayload& status, i
     auto t = after_status(e.state, version && *version == e.version);
     if (t) {
       move(e, t->to, t->reason, now, out);
-    } else if (e.state == ExecState::Queued || e.state == ExecState::Sent) {
-      deliver(e, Trigger::Device, now, out);
+    } else if (is_unsent(e)) {
+      deliver(e, Trigger::Status, now, out);
     }
   }
+  std::vector<const Job*> open;
+  for (const auto& [id, j] : job_cache_) {
+    if (j.spec.dynamic && j.state == JobState::InProgress && j.spec.product == device.product) open.push_back(&j);
+  }
+  for (const Job* j : open) try_join(*j, device, status, now, out);
 }
 
 void Upgrades::on_connect(const DeviceKey& device, int64_t now, Effects& out) {
   for (auto& e : jobs_.unfinished_executions(device)) {
-    if (e.state == ExecState::Queued || e.state == ExecState::Sent) deliver(e, Trigger::Device, now, out);
+    if (is_unsent(e)) deliver(e, Trigger::Connect, now, out);
   }
 }
 
@@ -200,9 +273,9 @@ void Upgrades::on_progress(const DeviceKey& device, const ProgressPayload& p, in
   }
 }
 
-void Upgrades::cancel_queued(const Job& j, const std::string& reason, int64_t now, Effects& out) {
+void Upgrades::cancel_queued(const std::string& job_id, const std::string& reason, int64_t now, Effects& out) {
   while (true) {
-    auto queued = jobs_.job_executions(j.id, ExecState::Queued, "", kPage);
+    auto queued = jobs_.job_executions(job_id, ExecState::Queued, "", kPage);
     for (auto& e : queued) move(e, ExecState::Canceled, reason, now, out);
     if (static_cast<int>(queued.size()) < kPage) return;
   }
@@ -211,8 +284,7 @@ void Upgrades::cancel_queued(const Job& j, const std::string& reason, int64_t no
 int64_t Upgrades::cancel(const std::string& job_id, int64_t now, Effects& out) {
   const Job* j = job(job_id);
   if (!j || j->state != JobState::InProgress) return 0;
-  jobs_.set_job_state(job_id, JobState::Canceled, now);
-  job_cache_.erase(job_id);
+  set_job_state(job_id, JobState::Canceled, now);
   int64_t n = 0;
   for (ExecState s : {ExecState::Queued, ExecState::Sent, ExecState::Downloading, ExecState::Installing}) {
     while (true) {
@@ -228,13 +300,34 @@ int64_t Upgrades::cancel(const std::string& job_id, int64_t now, Effects& out) {
   return n;
 }
 
+void Upgrades::send_rate_limited(Job& j, int64_t now, Effects& out) {
+  // Queued executions in device order; offline devices are passed over and
+  // found again on a later round (or sent at once when they connect).
+  std::string& cursor = rate_cursor_[j.id];
+  int scanned = 0;
+  bool wrapped = false;
+  while (j.state == JobState::InProgress && (!j.next_send_at || now >= *j.next_send_at) && scanned < kPage) {
+    auto page = jobs_.job_executions(j.id, ExecState::Queued, cursor, 100);
+    if (page.empty()) {
+      if (wrapped || cursor.empty()) return;
+      cursor.clear();
+      wrapped = true;
+      continue;
+    }
+    for (auto& e : page) {
+      ++scanned;
+      cursor = e.device.device;
+      if (!presence_.online(e.device)) continue;
+      deliver(e, Trigger::Rate, now, out);
+      if (j.next_send_at && now < *j.next_send_at) return;
+    }
+  }
+}
+
 void Upgrades::tick(int64_t now, Effects& out) {
   for (const auto& id : jobs_.expired_job_ids(now)) {
-    if (const Job* j = job(id)) {
-      Job expired = *j;
-      cancel_queued(expired, "expired", now, out);
-      finish_job_if_done(id, now);
-    }
+    cancel_queued(id, "expired", now, out);
+    after_finish(id, now, out);
   }
   for (auto& e : jobs_.past_deadline(now, kPage)) {
     if (auto t = after_deadline(e.state)) {
@@ -252,6 +345,11 @@ void Upgrades::tick(int64_t now, Effects& out) {
       jobs_.update_execution(e);
     }
   }
+  std::vector<Job*> limited;  // collected first: sending may add jobs to the cache
+  for (auto& [id, j] : job_cache_) {
+    if (j.state == JobState::InProgress && j.spec.max_per_minute && !j.expired(now)) limited.push_back(&j);
+  }
+  for (Job* j : limited) send_rate_limited(*j, now, out);
 }
 
 }  // namespace ota

@@ -42,7 +42,9 @@ void Worker::run() {
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_ || !queue_.empty(); });
+      // Only the worker thread touches the engine, so asking it here is safe.
+      auto tick_every = std::chrono::milliseconds(engine_.wants_fast_ticks() ? 10 : 100);
+      wake_.wait_for(lock, tick_every, [this] { return stopping_ || !queue_.empty(); });
       std::swap(batch, queue_);
       if (batch.empty() && stopping_) return;
     }

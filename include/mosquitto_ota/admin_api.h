@@ -36,6 +36,7 @@ class CommandArgs {
   std::string required_string(const char* field) const;
   std::optional<std::string> optional_string(const char* field) const;
   std::optional<int64_t> optional_int(const char* field, int64_t min, int64_t max) const;
+  std::optional<double> optional_number(const char* field, double min, double max) const;
   std::optional<bool> optional_bool(const char* field) const;
   // An array of strings, each accepted by `valid` (described by `what`); 1..max_items of them.
   std::optional<std::vector<std::string>> optional_strings(const char* field, bool (*valid)(std::string_view),

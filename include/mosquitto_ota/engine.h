@@ -45,6 +45,8 @@ class Engine {
   void handle(Event& event, int64_t now_ms, Effects& out);
   // Timers: re-sends, timeouts, expiry.
   void tick(int64_t now_ms, Effects& out);
+  // True while timers need ticks more often than every 100 ms (rate-limited sends).
+  bool wants_fast_ticks() const { return upgrades_.has_rate_limited_jobs(); }
 
   const Presence& presence() const { return presence_; }
 

@@ -30,6 +30,11 @@ struct JobSpec {
   std::optional<std::vector<std::string>> from_versions;
   int64_t timeout_seconds = 86400;
   std::optional<int64_t> expires_at;  // unix ms
+  // Rollout controls.
+  std::optional<int64_t> max_per_minute;         // first sends per minute
+  std::optional<double> abort_failure_percent;   // with abort_min_finished
+  std::optional<int64_t> abort_min_finished;
+  bool dynamic = false;                          // devices that later match join
 };
 
 using ExecutionCounts = std::array<int64_t, kExecStateCount>;
@@ -42,10 +47,15 @@ struct Job {
   int64_t created_at = 0;
   std::optional<int64_t> finished_at;
   ExecutionCounts counts{};
+  std::optional<int64_t> next_send_at;  // the next first-send slot of a rate-limited job
 
   int64_t total() const;
   int64_t unfinished() const;
   bool expired(int64_t now_ms) const { return spec.expires_at && *spec.expires_at <= now_ms; }
+  int64_t count(ExecState s) const { return counts[static_cast<size_t>(s)]; }
+  // True once at least abort_min_finished executions finished and the failed and
+  // timed-out share of the finished ones is over abort_failure_percent.
+  bool abort_threshold_crossed() const;
 };
 
 struct Execution {

@@ -52,6 +52,7 @@ class Statement {
 
   int64_t int_at(int col) const;
   std::optional<int64_t> optional_int_at(int col) const;
+  std::optional<double> optional_double_at(int col) const;
   std::string text_at(int col) const;
   bool null_at(int col) const;
 
@@ -63,6 +64,8 @@ class Statement {
   void bind(int index, const std::string& value) { bind(index, std::string_view(value)); }
   void bind(int index, const char* value) { bind(index, std::string_view(value)); }
   void bind(int index, std::nullptr_t);
+  void bind(int index, double value);
+  void bind(int index, bool value) { bind(index, static_cast<int64_t>(value)); }
   template <typename T>
   void bind(int index, const std::optional<T>& value) {
     if (value) {

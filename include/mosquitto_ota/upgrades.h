@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "mosquitto_ota/effects.h"
 #include "mosquitto_ota/job_store.h"
@@ -35,25 +36,40 @@ class Upgrades {
   void on_status(const DeviceKey& device, const StatusPayload& status, int64_t now, Effects& out);
   void on_progress(const DeviceKey& device, const ProgressPayload& progress, int64_t now, Effects& out);
   void on_connect(const DeviceKey& device, int64_t now, Effects& out);
-  // Timers: expiry, timeouts, re-sends.
+  // Timers: expiry, timeouts, re-sends, rate-limited sends.
   void tick(int64_t now, Effects& out);
+  // True while a rate-limited job may have sends to make: the worker then ticks often.
+  bool has_rate_limited_jobs() const;
 
  private:
-  enum class Trigger { Create, Device, Timer };
+  // What makes a command go out: a new execution, the device connecting or
+  // reporting status, the re-send timer, a rate-limited job's next slot.
+  enum class Trigger { Create, Connect, Status, Timer, Rate };
 
   const Job* job(const std::string& id);
+  Job* cached(const std::string& id);
+  void set_job_state(const std::string& id, JobState state, int64_t now);
+  // Adds the device to the job if it qualifies; returns why not, or nullptr.
+  void add_execution(const Job& job, const DeviceKey& device, int64_t now, Effects& out);
+  void try_join(const Job& job, const DeviceKey& device, const StatusPayload& status, int64_t now, Effects& out);
+  bool take_send_slot(Job& job, int64_t now);
   void deliver(Execution& e, Trigger trigger, int64_t now, Effects& out);
   void send_command(const Execution& e, const std::string& topic, const std::string& payload, Effects& out);
   void move(Execution& e, ExecState to, const std::string& reason, int64_t now, Effects& out);
-  void finish_job_if_done(const std::string& job_id, int64_t now);
-  void cancel_queued(const Job& job, const std::string& reason, int64_t now, Effects& out);
+  // After an execution finished: abort the job at its threshold, or complete it.
+  void after_finish(const std::string& job_id, int64_t now, Effects& out);
+  void cancel_queued(const std::string& job_id, const std::string& reason, int64_t now, Effects& out);
+  void send_rate_limited(Job& job, int64_t now, Effects& out);
 
   Store& store_;
   JobStore& jobs_;
   const Presence& presence_;
   const Options& options_;
-  // Job parameters and state by id; counts live in the database.
+  // Job parameters, state and send slot by id (every in-progress job, and finished
+  // ones once looked up); the counts live in the database.
   std::unordered_map<std::string, Job> job_cache_;
+  // Where each rate-limited job's scan for a queued, online device resumes.
+  std::unordered_map<std::string, std::string> rate_cursor_;
 };
 
 }  // namespace ota

@@ -48,7 +48,8 @@ TEST_F(AdminJobs, EveryInvalidFieldIsRefusedAndChangesNothing) {
       {"sha256", R"("abc")"},         {"versionKey", R"("a/b")"},      {"devices", "[]"},
       {"devices", R"(["ok","a+b"])"}, {"devices", R"("d1")"},          {"fromVersions", "[1]"},
       {"timeoutSeconds", "0"},        {"timeoutSeconds", "1.5"},       {"expiresAt", "1000"},
-      {"maxPerMinute", "10"},         {"dynamic", "true"},             {"timeoutSecond", "60"},
+      {"maxPerMinute", "0"},          {"dynamic", "1"},                {"timeoutSecond", "60"},
+      {"abortFailurePercent", "101"}, {"abortMinFinished", "5"},       {"abortFailurePercent", "10"},
   };
   for (const auto& [field, value] : bad) {
     auto r = one(with_field(field, value));
