@@ -63,7 +63,7 @@ TempDir::~TempDir() {
 
 std::vector<std::string> default_usernames() {
   std::vector<std::string> users = {"admin", "business"};
-  for (int i = 1; i <= 20; ++i) users.push_back("p1/d" + std::to_string(i));
+  for (int i = 1; i <= 200; ++i) users.push_back("p1/d" + std::to_string(i));
   for (int i = 1; i <= 5; ++i) users.push_back("p2/d" + std::to_string(i));
   return users;
 }

@@ -29,7 +29,7 @@ struct BrokerConfig {
   bool load_plugin = true;
 };
 
-// Usernames every test broker knows: an admin, a non-admin business user and devices p1/d1..d20, p2/d1..d5.
+// Usernames every test broker knows: an admin, a non-admin business user and devices p1/d1..d200, p2/d1..d5.
 std::vector<std::string> default_usernames();
 // The config most tests use: admin_usernames=admin, acl_default=allow, db in the broker's directory.
 BrokerConfig default_config(const std::string& dir);

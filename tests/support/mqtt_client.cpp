@@ -161,6 +161,7 @@ void MqttClient::on_message(mosquitto*, void* self, const mosquitto_message* msg
   m.topic = msg->topic;
   m.payload.assign(static_cast<const char*>(msg->payload), static_cast<size_t>(msg->payloadlen));
   m.qos = msg->qos;
+  m.received = std::chrono::steady_clock::now();
   void* correlation = nullptr;
   uint16_t len = 0;
   if (mosquitto_property_read_binary(props, MQTT_PROP_CORRELATION_DATA, &correlation, &len, false)) {

@@ -26,6 +26,7 @@ struct Message {
   std::string payload;
   int qos = 0;
   std::optional<std::string> correlation_data;
+  std::chrono::steady_clock::time_point received;
 };
 
 inline constexpr std::chrono::milliseconds kWait = std::chrono::seconds(5);

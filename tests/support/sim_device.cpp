@@ -15,7 +15,7 @@ std::optional<OtaCommand> parse_command(const Message& m) {
     start = slash + 1;
   }
   if (levels.size() < 6 || levels[0] != "cmd" || levels[4] != "plain") return std::nullopt;
-  OtaCommand c{levels[3], levels[5], levels.size() > 6 ? levels[6] : "", m.topic, m.payload};
+  OtaCommand c{levels[3], levels[5], levels.size() > 6 ? levels[6] : "", m.topic, m.payload, m.received};
   return c;
 }
 

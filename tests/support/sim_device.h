@@ -16,6 +16,7 @@ struct OtaCommand {
   std::string expires_at;  // unix seconds, when the topic carries it
   std::string topic;
   std::string payload;
+  std::chrono::steady_clock::time_point received;
 };
 
 class SimDevice {

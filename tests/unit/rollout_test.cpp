@@ -1,0 +1,158 @@
+// Rollout controls over a real SQLite file, with presence and time driven by the test.
+#include <gtest/gtest.h>
+
+#include "admin_fixture.h"
+
+using namespace ota;
+
+namespace {
+
+class Rollout : public AdminFixture {
+ protected:
+  Rollout() {
+    options.max_resends = 0;
+    for (int i = 10; i < 30; ++i) {
+      std::string name = "d" + std::to_string(i);
+      report_status(name, R"({"firmware_ver":"1.0"})");
+      presence.opened(static_cast<uint64_t>(i), {"lamp", name}, "lamp/" + name);
+    }
+    out = Effects();
+  }
+
+  std::string create(const std::string& extra) {
+    auto r = one(R"({"command":"createUpgrade","product":"lamp","type":"firmware","version":"1.1",)"
+                 R"("url":"https://f.example/fw","md5":"9e107d9d372bb6826bd81d3542a419d6","size":1)" +
+                 extra + "}");
+    EXPECT_TRUE(r.HasMember("data")) << (r.HasMember("error") ? r["error"].GetString() : "");
+    return r.HasMember("data") ? r["data"]["jobId"].GetString() : "";
+  }
+
+  // Client ids that were sent an upgrade command, in order.
+  std::vector<std::string> sends() {
+    std::vector<std::string> ids;
+    for (const auto& o : out.publishes) {
+      if (o.topic.find("$ota_upgrade") != std::string::npos) ids.push_back(o.client_id);
+    }
+    return ids;
+  }
+
+  Job job(const std::string& id) { return *jobs.find_job(id); }
+};
+
+}  // namespace
+
+TEST_F(Rollout, RateLimitedJobSendsOnePerSlotInDeviceOrder) {
+  std::string id = create(R"(,"maxPerMinute":60)");  // one a second
+  EXPECT_EQ(sends(), (std::vector<std::string>{"lamp/d10"}));
+  EXPECT_EQ(job(id).count(ExecState::Queued), 19);
+  upgrades.tick(now + 999, out);
+  EXPECT_EQ(sends().size(), 1u);
+  upgrades.tick(now + 1000, out);
+  upgrades.tick(now + 1500, out);
+  EXPECT_EQ(sends(), (std::vector<std::string>{"lamp/d10", "lamp/d11"}));
+  // After an idle spell only one slot is made up: no burst.
+  upgrades.tick(now + 10000, out);
+  upgrades.tick(now + 10001, out);
+  EXPECT_EQ(sends().size(), 4u);
+  upgrades.tick(now + 10999, out);
+  EXPECT_EQ(sends().size(), 4u);
+  EXPECT_EQ(job(id).count(ExecState::Sent), 4);
+  EXPECT_EQ(job(id).count(ExecState::Queued), 16);
+}
+
+TEST_F(Rollout, OfflineDevicesDoNotHoldUpTheRollout) {
+  for (int i = 10; i < 15; ++i) presence.closed(static_cast<uint64_t>(i));
+  std::string id = create(R"(,"maxPerMinute":60)");
+  EXPECT_EQ(sends(), (std::vector<std::string>{"lamp/d15"}));
+  upgrades.tick(now + 1000, out);
+  EXPECT_EQ(sends().back(), "lamp/d16");
+}
+
+TEST_F(Rollout, RateSlotSurvivesARestart) {
+  std::string id = create(R"(,"maxPerMinute":60)");
+  // A new Upgrades over the same database is what the plugin has after a restart.
+  Upgrades resumed(store, jobs, presence, options);
+  out = Effects();
+  resumed.tick(now + 500, out);
+  EXPECT_TRUE(sends().empty());
+  resumed.tick(now + 1000, out);
+  EXPECT_EQ(sends(), (std::vector<std::string>{"lamp/d11"}));
+}
+
+TEST_F(Rollout, JobAbortsTheMomentFailuresPassTheThreshold) {
+  // 20 devices, all sent; abort above 25% failures once 4 have finished.
+  std::string id = create(R"(,"abortFailurePercent":25,"abortMinFinished":4)");
+  auto fail = [&](const std::string& d) { upgrades.on_progress({"lamp", d}, {"firmware", "1.1", -1, ""}, now, out); };
+  report_status("d10", R"({"firmware_ver":"1.1"})");
+  report_status("d11", R"({"firmware_ver":"1.1"})");
+  report_status("d12", R"({"firmware_ver":"1.1"})");
+  fail("d13");  // 1 of 4 = 25%: not over
+  EXPECT_EQ(job(id).state, JobState::InProgress);
+  fail("d14");  // 2 of 5 = 40%: over
+  Job j = job(id);
+  EXPECT_EQ(j.state, JobState::Aborted);
+  EXPECT_EQ(j.count(ExecState::Failed), 2);
+  EXPECT_EQ(j.count(ExecState::Succeeded), 3);
+  EXPECT_EQ(j.count(ExecState::Sent), 15);  // in flight: left to finish
+  // In-flight results are still recorded; nothing more is sent.
+  report_status("d15", R"({"firmware_ver":"1.1"})");
+  EXPECT_EQ(job(id).count(ExecState::Succeeded), 4);
+  EXPECT_EQ(job(id).state, JobState::Aborted);
+}
+
+TEST_F(Rollout, AbortCancelsWhatIsQueued) {
+  for (int i = 20; i < 30; ++i) presence.closed(static_cast<uint64_t>(i));
+  std::string id = create(R"(,"abortFailurePercent":0,"abortMinFinished":1)");
+  upgrades.on_progress({"lamp", "d10"}, {"firmware", "1.1", -3, ""}, now, out);
+  Job j = job(id);
+  EXPECT_EQ(j.state, JobState::Aborted);
+  EXPECT_EQ(j.count(ExecState::Canceled), 10);
+  auto e = *jobs.find_execution(id, "d25");
+  EXPECT_EQ(e.state, ExecState::Canceled);
+  EXPECT_EQ(e.reason, "aborted");
+  out = Effects();
+  presence.opened(99, {"lamp", "d25"}, "lamp/d25");
+  upgrades.on_connect({"lamp", "d25"}, now, out);
+  EXPECT_TRUE(sends().empty());
+}
+
+TEST_F(Rollout, DynamicJobTakesInDevicesThatReportAMatchingStatusOnce) {
+  std::string id = create(R"(,"dynamic":true,"fromVersions":["1.0"])");
+  EXPECT_EQ(job(id).total(), 20);
+  for (int i = 10; i < 30; ++i) report_status("d" + std::to_string(i), R"({"firmware_ver":"1.1"})");
+  EXPECT_EQ(job(id).state, JobState::InProgress);  // stays open
+
+  out = Effects();
+  presence.opened(100, {"lamp", "new1"}, "lamp/new1");
+  report_status("new1", R"({"firmware_ver":"1.0"})");  // never seen before
+  EXPECT_EQ(sends(), (std::vector<std::string>{"lamp/new1"}));
+  report_status("new2", R"({"firmware_ver":"0.9"})");   // not in fromVersions
+  report_status("new3", R"({"firmware_ver":"1.1"})");   // already there
+  report_status("other", R"({"firmware_ver":"1.0"})", "fan");  // another product
+  EXPECT_EQ(job(id).total(), 21);
+  // It fails, reboots and reports 1.0 again: it does not join a second time.
+  upgrades.on_progress({"lamp", "new1"}, {"firmware", "1.1", -1, ""}, now, out);
+  report_status("new1", R"({"firmware_ver":"1.0"})");
+  EXPECT_EQ(job(id).total(), 21);
+  // Cancel closes it.
+  one(R"({"command":"cancelJob","jobId":")" + id + "\"}");
+  report_status("new4", R"({"firmware_ver":"1.0"})");
+  EXPECT_EQ(job(id).total(), 21);
+}
+
+TEST_F(Rollout, DynamicMembershipSurvivesARestart) {
+  std::string id = create(R"(,"dynamic":true,"devices":null)");
+  Upgrades resumed(store, jobs, presence, options);
+  auto status = *check_status(R"({"firmware_ver":"1.0"})").value;
+  store.save_status({"lamp", "late"}, status, now);
+  resumed.on_status({"lamp", "late"}, status, now, out);
+  EXPECT_TRUE(jobs.find_execution(id, "late"));
+}
+
+TEST_F(Rollout, ExpiredDynamicJobCompletesWhenItsExecutionsFinish) {
+  std::string id = create(R"(,"dynamic":true,"expiresAt":)" + std::to_string(now + 1000));
+  for (int i = 10; i < 30; ++i) report_status("d" + std::to_string(i), R"({"firmware_ver":"1.1"})");
+  EXPECT_EQ(job(id).state, JobState::InProgress);
+  upgrades.tick(now + 1000, out);
+  EXPECT_EQ(job(id).state, JobState::Completed);
+}
