@@ -5,7 +5,7 @@
 namespace ota {
 
 Engine::Engine(Store& store, const Options& options)
-    : store_(store), options_(options), jobs_(store.db()), upgrades_(store, jobs_, presence_, options) {}
+    : store_(store), jobs_(store.db()), upgrades_(store, jobs_, presence_, options) {}
 
 void Engine::handle(Event& event, int64_t now_ms, Effects& out) {
   if (auto* report = std::get_if<Report>(&event)) {

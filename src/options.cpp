@@ -33,7 +33,9 @@ std::string range_error(const std::string& key, const std::string& value, long m
 OptionsResult parse_options(const std::vector<std::pair<std::string, std::string>>& raw) {
   OptionsResult r;
   Options& o = r.options;
-  for (const auto& [key, value] : raw) {
+  for (const auto& option : raw) {
+    const std::string& key = option.first;
+    const std::string& value = option.second;
     long n = 0;
     auto integer = [&](long min, long max) {
       if (!parse_int(value, min, max, n)) r.error = range_error(key, value, min, max);

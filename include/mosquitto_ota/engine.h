@@ -55,7 +55,6 @@ class Engine {
   void on_admin(AdminRequest& request, int64_t now_ms, Effects& out);
 
   Store& store_;
-  const Options& options_;
   Presence presence_;
   JobStore jobs_;
   Upgrades upgrades_;

@@ -1,0 +1,33 @@
+// Topic parsing and the ACL rules, on any bytes as topic, filter and username.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "mosquitto_ota/acl_rules.h"
+#include "mosquitto_ota/topics.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string input(reinterpret_cast<const char*>(data), size);
+  // The first line is the username, the rest the topic.
+  size_t nl = input.find('\n');
+  std::string username = nl == std::string::npos ? "" : input.substr(0, nl);
+  std::string topic = nl == std::string::npos ? input : input.substr(nl + 1);
+
+  auto parsed = ota::parse_report_topic(topic);
+  if (parsed.topic && parsed.topic->device.username().size() > topic.size()) __builtin_trap();
+  ota::device_from_username(username);
+
+  ota::Options options;
+  options.admin_usernames = {"admin"};
+  static const ota::AclRules rules(options);
+  for (auto access : {ota::Access::Read, ota::Access::Write, ota::Access::Subscribe, ota::Access::Unsubscribe}) {
+    auto d = rules.check(username, topic, access);
+    // A device may never be allowed to write another device's reports.
+    if (access == ota::Access::Write && parsed.topic && d.answer == ota::AclAnswer::Allow &&
+        username != parsed.topic->device.username()) {
+      __builtin_trap();
+    }
+  }
+  ota::filter_reaches(topic, "$CONTROL/ota/v1");
+  return 0;
+}
