@@ -22,8 +22,13 @@ bool has_control_bytes(std::string_view s) {
   return false;
 }
 
+// Reports are small: their DOM fits a stack buffer, so parsing one allocates nothing.
+constexpr size_t kParseBufferBytes = 8192;
+using ParseAllocator = rapidjson::MemoryPoolAllocator<>;
+using ParseDocument = rapidjson::GenericDocument<rapidjson::UTF8<>, ParseAllocator>;
+
 // Parses a payload that must be one JSON object; returns the error otherwise.
-std::string parse_object(std::string_view payload, rapidjson::Document& doc) {
+std::string parse_object(std::string_view payload, ParseDocument& doc) {
   doc.Parse(payload.data(), payload.size());
   if (doc.HasParseError()) {
     return std::string("payload is not JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
@@ -40,7 +45,9 @@ bool is_valid_version(std::string_view s) {
 }
 
 Checked<StatusPayload> check_status(std::string_view payload) {
-  rapidjson::Document doc;
+  char buffer[kParseBufferBytes];
+  ParseAllocator alloc(buffer, sizeof buffer);
+  ParseDocument doc(&alloc);
   if (auto err = parse_object(payload, doc); !err.empty()) return refuse<StatusPayload>(err);
   StatusPayload status;
   status.json.assign(payload.data(), payload.size());
@@ -61,7 +68,9 @@ Checked<StatusPayload> check_status(std::string_view payload) {
 }
 
 Checked<ProgressPayload> check_progress(std::string_view payload) {
-  rapidjson::Document doc;
+  char buffer[kParseBufferBytes];
+  ParseAllocator alloc(buffer, sizeof buffer);
+  ParseDocument doc(&alloc);
   if (auto err = parse_object(payload, doc); !err.empty()) return refuse<ProgressPayload>(err);
   ProgressPayload p;
   auto type = doc.FindMember("type");

@@ -1,0 +1,251 @@
+// Load generator: many simulated IotHub devices on one epoll loop, real MQTT
+// (libmosquitto, no threads of its own).
+//
+//   loadgen ingest PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW
+//     COUNT devices report progress as fast as the broker acknowledges, WINDOW
+//     messages in flight each, for SECONDS. Prints "acked T_ms N" every 50 ms and
+//     a summary line.
+//   loadgen devices PORT PRODUCT FIRST COUNT VERSION SECONDS
+//     COUNT devices report {"firmware_ver":VERSION} at boot, then answer each
+//     $ota_upgrade command at once: progress 100, then their new version. Prints
+//     "ready" once all are connected, "upgraded N" as they finish, and stops
+//     when all are upgraded or after SECONDS.
+//
+// Device i logs in as PRODUCT/d{FIRST+i} with password "secret".
+#include <mosquitto.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct Device;
+
+struct Load {
+  std::string mode;
+  int port = 0;
+  std::string product;
+  int qos = 1;
+  int window = 10;
+  std::string version;
+  long acked = 0;
+  long sent = 0;
+  long upgraded = 0;
+  long connected = 0;
+  bool running = true;
+};
+
+struct Device {
+  Load* load = nullptr;
+  mosquitto* mosq = nullptr;
+  std::string name;
+  std::string topic_prefix;
+  long seq = 0;
+  int in_flight = 0;
+  bool upgraded = false;
+};
+
+std::string message_id(Device* d) { return std::to_string(++d->seq) + "-" + std::to_string(getpid()); }
+
+void publish_progress(Device* d) {
+  char payload[128];
+  int n = snprintf(payload, sizeof payload, R"({"type":"firmware","version":"1.1","progress":%ld,"desc":"downloading"})",
+                   d->seq % 100);
+  std::string topic = "update_ota_status/" + d->topic_prefix + message_id(d);
+  if (mosquitto_publish(d->mosq, nullptr, topic.c_str(), n, payload, d->load->qos, false) == MOSQ_ERR_SUCCESS) {
+    ++d->in_flight;
+    ++d->load->sent;
+  }
+}
+
+void publish_status(Device* d, const std::string& version) {
+  std::string payload = R"({"firmware_ver":")" + version + "\"}";
+  std::string topic = "update_status/" + d->topic_prefix + message_id(d);
+  mosquitto_publish(d->mosq, nullptr, topic.c_str(), static_cast<int>(payload.size()), payload.data(), 1, false);
+}
+
+void on_connect(mosquitto*, void* obj, int rc) {
+  auto* d = static_cast<Device*>(obj);
+  if (rc != 0) {
+    fprintf(stderr, "%s: connect refused (%d)\n", d->name.c_str(), rc);
+    exit(2);
+  }
+  ++d->load->connected;
+  if (d->load->mode == "devices") publish_status(d, d->load->version);
+}
+
+void on_publish(mosquitto*, void* obj, int) {
+  auto* d = static_cast<Device*>(obj);
+  if (d->load->mode != "ingest") return;
+  --d->in_flight;
+  ++d->load->acked;
+  if (d->load->running) publish_progress(d);
+}
+
+void on_message(mosquitto*, void* obj, const mosquitto_message* m) {
+  auto* d = static_cast<Device*>(obj);
+  if (d->upgraded || !strstr(m->topic, "/$ota_upgrade/")) return;
+  // The command carries the version: answer as a device that upgrades at once.
+  std::string payload(static_cast<const char*>(m->payload), static_cast<size_t>(m->payloadlen));
+  size_t at = payload.find("\"version\":\"");
+  std::string version = payload.substr(at + 11, payload.find('"', at + 11) - at - 11);
+  std::string progress = R"({"type":"firmware","version":")" + version + R"(","progress":100})";
+  std::string topic = "update_ota_status/" + d->topic_prefix + message_id(d);
+  mosquitto_publish(d->mosq, nullptr, topic.c_str(), static_cast<int>(progress.size()), progress.data(), 1, false);
+  publish_status(d, version);
+  d->upgraded = true;
+  ++d->load->upgraded;
+}
+
+void update_interest(int epfd, Device* d) {
+  epoll_event ev{};
+  ev.events = EPOLLIN | (mosquitto_want_write(d->mosq) ? static_cast<uint32_t>(EPOLLOUT) : 0u);
+  ev.data.ptr = d;
+  epoll_ctl(epfd, EPOLL_CTL_MOD, mosquitto_socket(d->mosq), &ev);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 7) {
+    fprintf(stderr, "usage: loadgen ingest PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW\n"
+                    "       loadgen devices PORT PRODUCT FIRST COUNT VERSION SECONDS\n");
+    return 1;
+  }
+  Load load;
+  load.mode = argv[1];
+  load.port = atoi(argv[2]);
+  load.product = argv[3];
+  int first = atoi(argv[4]);
+  int count = atoi(argv[5]);
+  double seconds;
+  if (load.mode == "ingest") {
+    seconds = atof(argv[6]);
+    load.qos = argc > 7 ? atoi(argv[7]) : 1;
+    load.window = argc > 8 ? atoi(argv[8]) : 10;
+  } else {
+    load.version = argv[6];
+    seconds = argc > 7 ? atof(argv[7]) : 120;
+  }
+
+  mosquitto_lib_init();
+  int epfd = epoll_create1(0);
+  std::vector<Device> devices(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    Device& d = devices[static_cast<size_t>(i)];
+    d.load = &load;
+    d.name = "d" + std::to_string(first + i);
+    d.topic_prefix = load.product + "/" + d.name + "/";
+    std::string username = load.product + "/" + d.name;
+    d.mosq = mosquitto_new(username.c_str(), true, &d);
+    mosquitto_username_pw_set(d.mosq, username.c_str(), "secret");
+    mosquitto_max_inflight_messages_set(d.mosq, 0);  // the window below is the limit
+    mosquitto_connect_callback_set(d.mosq, on_connect);
+    mosquitto_publish_callback_set(d.mosq, on_publish);
+    mosquitto_message_callback_set(d.mosq, on_message);
+    if (mosquitto_connect(d.mosq, "127.0.0.1", load.port, 60) != MOSQ_ERR_SUCCESS) {
+      fprintf(stderr, "%s: cannot connect\n", d.name.c_str());
+      return 2;
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT;
+    ev.data.ptr = &d;
+    epoll_ctl(epfd, EPOLL_CTL_ADD, mosquitto_socket(d.mosq), &ev);
+  }
+
+  std::vector<epoll_event> events(1024);
+  auto loop_once = [&](int timeout_ms) {
+    int n = epoll_wait(epfd, events.data(), static_cast<int>(events.size()), timeout_ms);
+    for (int i = 0; i < n; ++i) {
+      auto* d = static_cast<Device*>(events[static_cast<size_t>(i)].data.ptr);
+      if (events[static_cast<size_t>(i)].events & EPOLLIN) mosquitto_loop_read(d->mosq, 1);
+      if (events[static_cast<size_t>(i)].events & EPOLLOUT) mosquitto_loop_write(d->mosq, 1);
+      update_interest(epfd, d);
+    }
+  };
+
+  // Wait for every CONNACK before the load starts.
+  auto connect_deadline = Clock::now() + std::chrono::seconds(60);
+  while (load.connected < count && Clock::now() < connect_deadline) loop_once(10);
+  if (load.connected < count) {
+    fprintf(stderr, "only %ld of %d devices connected\n", load.connected, count);
+    return 2;
+  }
+  printf("ready %lld\n", static_cast<long long>(unix_ms()));
+  fflush(stdout);
+
+  auto start = Clock::now();
+  auto end = start + std::chrono::duration<double>(seconds);
+  auto next_report = start;
+  auto next_misc = start;
+  if (load.mode == "ingest") {
+    for (auto& d : devices) {
+      for (int w = 0; w < load.window; ++w) publish_progress(&d);
+      update_interest(epfd, &d);
+    }
+  }
+  long last_upgraded = -1;
+  int64_t last_ack_ms = unix_ms();
+  long last_acked = 0;
+  while (Clock::now() < end) {
+    loop_once(5);
+    auto now = Clock::now();
+    if (load.acked != last_acked) {
+      last_acked = load.acked;
+      last_ack_ms = unix_ms();
+    }
+    if (now >= next_report) {
+      if (load.mode == "ingest") {
+        printf("acked %lld %ld\n", static_cast<long long>(unix_ms()), load.acked);
+      } else if (load.upgraded != last_upgraded) {
+        printf("upgraded %lld %ld\n", static_cast<long long>(unix_ms()), load.upgraded);
+        last_upgraded = load.upgraded;
+      }
+      fflush(stdout);
+      next_report = now + std::chrono::milliseconds(50);
+    }
+    if (now >= next_misc) {
+      for (auto& d : devices) mosquitto_loop_misc(d.mosq);
+      next_misc = now + std::chrono::seconds(1);
+    }
+    if (load.mode == "devices" && load.upgraded == count) break;
+  }
+  // Let what is in flight be acknowledged, without sending more.
+  load.running = false;
+  auto drain_end = Clock::now() + std::chrono::seconds(5);
+  while (load.mode == "ingest" && load.acked < load.sent && Clock::now() < drain_end) {
+    loop_once(5);
+    if (load.acked != last_acked) {
+      last_acked = load.acked;
+      last_ack_ms = unix_ms();
+    }
+  }
+  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  if (load.mode == "ingest") {
+    printf("acked %lld %ld\n", static_cast<long long>(last_ack_ms), load.acked);
+    printf("summary acked=%ld sent=%ld seconds=%.3f rate=%.0f last_ack_ms=%lld\n", load.acked, load.sent, elapsed,
+           load.acked / elapsed, static_cast<long long>(last_ack_ms));
+  } else {
+    printf("summary upgraded=%ld of %d seconds=%.3f\n", load.upgraded, count, elapsed);
+  }
+  for (auto& d : devices) {
+    mosquitto_disconnect(d.mosq);
+    mosquitto_loop_write(d.mosq, 1);
+    mosquitto_destroy(d.mosq);
+  }
+  mosquitto_lib_cleanup();
+  return 0;
+}
