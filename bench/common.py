@@ -9,7 +9,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.join(ROOT, "build")
+BUILD = os.environ.get("OTA_BUILD_DIR", os.path.join(ROOT, "build"))
 PLUGIN = os.path.join(BUILD, "mosquitto_ota.so")
 LOADGEN = os.path.join(BUILD, "bench", "loadgen")
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"

@@ -5,11 +5,15 @@
 //     COUNT devices report progress as fast as the broker acknowledges, WINDOW
 //     messages in flight each, for SECONDS. Prints "acked T_ms N" every 50 ms and
 //     a summary line.
-//   loadgen devices PORT PRODUCT FIRST COUNT VERSION SECONDS
+//   loadgen devices PORT PRODUCT FIRST COUNT VERSION SECONDS [DELAY_MS STATE_FILE]
 //     COUNT devices report {"firmware_ver":VERSION} at boot, then answer each
-//     $ota_upgrade command at once: progress 100, then their new version. Prints
-//     "ready" once all are connected, "upgraded N" as they finish, and stops
-//     when all are upgraded or after SECONDS.
+//     $ota_upgrade command (at once, or after a random 0..DELAY_MS): progress
+//     100, then their new version. Prints "ready" once all are connected,
+//     "upgraded N" as they finish, and stops when all are upgraded or after
+//     SECONDS. With STATE_FILE, a device that installed a version writes
+//     "{device} {version}" there and reports that version at its next boot (the
+//     file survives a restart of the generator), and every acknowledged report
+//     of a new version is printed as "acked_status {device} {unix_ms}".
 //
 // Device i logs in as PRODUCT/d{FIRST+i} with password "secret".
 #include <mosquitto.h>
@@ -20,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,6 +51,8 @@ struct Load {
   long upgraded = 0;
   long connected = 0;
   bool running = true;
+  int delay_ms = 0;
+  FILE* state = nullptr;
 };
 
 struct Device {
@@ -56,6 +63,10 @@ struct Device {
   long seq = 0;
   int in_flight = 0;
   bool upgraded = false;
+  std::string boot_version;       // what it reports at boot
+  std::string pending_version;    // the command it is acting on
+  Clock::time_point act_at;       // when it finishes "installing"
+  int status_mid = -1;            // the report of its new version, until acknowledged
 };
 
 std::string message_id(Device* d) { return std::to_string(++d->seq) + "-" + std::to_string(getpid()); }
@@ -71,10 +82,12 @@ void publish_progress(Device* d) {
   }
 }
 
-void publish_status(Device* d, const std::string& version) {
+int publish_status(Device* d, const std::string& version) {
   std::string payload = R"({"firmware_ver":")" + version + "\"}";
   std::string topic = "update_status/" + d->topic_prefix + message_id(d);
-  mosquitto_publish(d->mosq, nullptr, topic.c_str(), static_cast<int>(payload.size()), payload.data(), 1, false);
+  int mid = -1;
+  mosquitto_publish(d->mosq, &mid, topic.c_str(), static_cast<int>(payload.size()), payload.data(), 1, false);
+  return mid;
 }
 
 void on_connect(mosquitto*, void* obj, int rc) {
@@ -84,30 +97,55 @@ void on_connect(mosquitto*, void* obj, int rc) {
     exit(2);
   }
   ++d->load->connected;
-  if (d->load->mode == "devices") publish_status(d, d->load->version);
+  if (d->load->mode == "devices") publish_status(d, d->boot_version);
 }
 
-void on_publish(mosquitto*, void* obj, int) {
+void on_publish(mosquitto*, void* obj, int mid) {
   auto* d = static_cast<Device*>(obj);
-  if (d->load->mode != "ingest") return;
+  if (d->load->mode != "ingest") {
+    if (mid == d->status_mid) {
+      printf("acked_status %s %lld\n", d->name.c_str(), static_cast<long long>(unix_ms()));
+      d->status_mid = -1;
+    }
+    return;
+  }
   --d->in_flight;
   ++d->load->acked;
   if (d->load->running) publish_progress(d);
 }
 
-void on_message(mosquitto*, void* obj, const mosquitto_message* m) {
-  auto* d = static_cast<Device*>(obj);
-  if (d->upgraded || !strstr(m->topic, "/$ota_upgrade/")) return;
-  // The command carries the version: answer as a device that upgrades at once.
-  std::string payload(static_cast<const char*>(m->payload), static_cast<size_t>(m->payloadlen));
-  size_t at = payload.find("\"version\":\"");
-  std::string version = payload.substr(at + 11, payload.find('"', at + 11) - at - 11);
+// Installs the pending version: reports progress 100, records it, reports the new version.
+void finish_upgrade(Device* d) {
+  const std::string& version = d->pending_version;
   std::string progress = R"({"type":"firmware","version":")" + version + R"(","progress":100})";
   std::string topic = "update_ota_status/" + d->topic_prefix + message_id(d);
   mosquitto_publish(d->mosq, nullptr, topic.c_str(), static_cast<int>(progress.size()), progress.data(), 1, false);
-  publish_status(d, version);
+  if (d->load->state) {
+    fprintf(d->load->state, "%s %s\n", d->name.c_str(), version.c_str());
+    fflush(d->load->state);
+  }
+  d->status_mid = publish_status(d, version);
+  d->boot_version = version;
+  d->pending_version.clear();
   d->upgraded = true;
   ++d->load->upgraded;
+}
+
+void on_message(mosquitto*, void* obj, const mosquitto_message* m) {
+  auto* d = static_cast<Device*>(obj);
+  if (d->upgraded || !d->pending_version.empty() || !strstr(m->topic, "/$ota_upgrade/")) return;
+  // The command carries the version to install.
+  std::string payload(static_cast<const char*>(m->payload), static_cast<size_t>(m->payloadlen));
+  size_t at = payload.find("\"version\":\"");
+  if (at == std::string::npos) return;
+  d->pending_version = payload.substr(at + 11, payload.find('"', at + 11) - at - 11);
+  if (d->pending_version == d->boot_version) {  // already installed before a restart
+    d->pending_version.clear();
+    return;
+  }
+  int delay = d->load->delay_ms > 0 ? rand() % d->load->delay_ms : 0;
+  d->act_at = Clock::now() + std::chrono::milliseconds(delay);
+  if (delay == 0) finish_upgrade(d);
 }
 
 void update_interest(int epfd, Device* d) {
@@ -126,6 +164,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   Load load;
+  std::map<std::string, std::string> installed;
   load.mode = argv[1];
   load.port = atoi(argv[2]);
   load.product = argv[3];
@@ -139,7 +178,17 @@ int main(int argc, char** argv) {
   } else {
     load.version = argv[6];
     seconds = argc > 7 ? atof(argv[7]) : 120;
+    load.delay_ms = argc > 8 ? atoi(argv[8]) : 0;
+    if (argc > 9) {
+      if (FILE* f = fopen(argv[9], "r")) {  // versions installed before this run
+        char name[128], version[128];
+        while (fscanf(f, "%127s %127s", name, version) == 2) installed[name] = version;
+        fclose(f);
+      }
+      load.state = fopen(argv[9], "a");
+    }
   }
+  srand(static_cast<unsigned>(getpid()));
 
   mosquitto_lib_init();
   int epfd = epoll_create1(0);
@@ -149,6 +198,8 @@ int main(int argc, char** argv) {
     d.load = &load;
     d.name = "d" + std::to_string(first + i);
     d.topic_prefix = load.product + "/" + d.name + "/";
+    auto known = installed.find(d.name);
+    d.boot_version = known != installed.end() ? known->second : load.version;
     std::string username = load.product + "/" + d.name;
     d.mosq = mosquitto_new(username.c_str(), true, &d);
     mosquitto_username_pw_set(d.mosq, username.c_str(), "secret");
@@ -219,7 +270,13 @@ int main(int argc, char** argv) {
     }
     if (now >= next_misc) {
       for (auto& d : devices) mosquitto_loop_misc(d.mosq);
-      next_misc = now + std::chrono::seconds(1);
+      next_misc = now + std::chrono::milliseconds(20);
+      for (auto& d : devices) {
+        if (!d.pending_version.empty() && now >= d.act_at) {
+          finish_upgrade(&d);
+          update_interest(epfd, &d);
+        }
+      }
     }
     if (load.mode == "devices" && load.upgraded == count) break;
   }
