@@ -42,6 +42,7 @@ class Broker:
             f"password_file {self.dir}/passwd",
             "persistence false",
             "max_queued_messages 100000",
+            "set_tcp_nodelay true",
             f"log_dest file {self.dir}/broker.log",
             "user root",
         ]

@@ -53,7 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // A fresh Upgrades each time: its in-memory cache must not outlive a rolled-back transaction.
   ota::Upgrades upgrades(*world.store, *world.jobs, world.presence, world.options);
   ota::Effects out;
-  ota::AdminContext ctx{*world.store, *world.jobs, upgrades, world.presence, 3, out};
+  ota::AdminContext ctx{*world.store, *world.jobs, &upgrades, world.presence, 3, out};
+  ota::admin_request_is_read_only(std::string_view(reinterpret_cast<const char*>(data), size));
   world.store->begin();
   std::string response = ota::handle_admin_request(ctx, std::string_view(reinterpret_cast<const char*>(data), size));
   world.store->rollback();

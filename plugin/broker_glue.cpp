@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "mosquitto_ota/admin_api.h"
 #include "plugin_state.h"
 
 namespace ota {
@@ -66,9 +67,11 @@ int on_basic_auth(int, void* event_data, void* user_data) {
       uint64_t conn = ++st.next_connection;
       auto [it, fresh] = st.connections.emplace(ev->client, conn);
       if (!fresh) {
+        st.presence.closed(it->second);
         st.worker->submit(ConnectionClosed{it->second});
         it->second = conn;
       }
+      st.presence.opened(conn, *device, client_label(ev->client));
       st.worker->submit(ConnectionOpened{conn, std::move(*device), client_label(ev->client)});
     }
     // Authentication itself is left to the broker's authenticator.
@@ -82,6 +85,7 @@ int on_disconnect(int, void* event_data, void* user_data) {
     auto& st = state(user_data);
     auto it = st.connections.find(ev->client);
     if (it != st.connections.end()) {
+      st.presence.closed(it->second);
       st.worker->submit(ConnectionClosed{it->second});
       st.connections.erase(it);
     }
@@ -160,7 +164,18 @@ int on_control(int, void* event_data, void* user_data) {
     }
     mosquitto_log_printf(MOSQ_LOG_INFO, "mosquitto_ota: admin request from client %s (user %s), %u bytes",
                          client_label(ev->client).c_str(), request.username.c_str(), ev->payloadlen);
-    state(user_data).worker->submit(std::move(request));
+    auto& st = state(user_data);
+    if (st.worker->idle() && admin_request_is_read_only(request.payload)) {
+      // Everything accepted so far is committed: answer from the read-only
+      // connection now, instead of at the broker's next tick.
+      Effects out;
+      AdminContext ctx{*st.reader, *st.reader_jobs, nullptr, st.presence, unix_ms(), out};
+      out.publishes.push_back(Outgoing{"", request.response_topic, handle_admin_request(ctx, request.payload), 1,
+                                       std::move(request.correlation_data)});
+      deliver_effects(std::move(out));
+    } else {
+      st.worker->submit(std::move(request));  // ordered after what is pending; answered once committed
+    }
     return MOSQ_ERR_SUCCESS;
   });
 }

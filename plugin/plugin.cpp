@@ -83,6 +83,8 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
     }
     int schema = store->schema_version();
     state->worker = std::make_unique<ota::Worker>(std::move(store), state->options);
+    state->reader = std::make_unique<ota::Store>(state->options.db_path, ota::Store::ReadOnly{});
+    state->reader_jobs = std::make_unique<ota::JobStore>(state->reader->db());
     state->id = identifier;
     for (const auto& r : kRegistrations) {
       if (mosquitto_callback_register(identifier, r.event, r.callback, r.event_data, state.get()) != MOSQ_ERR_SUCCESS) {

@@ -5,7 +5,10 @@
 #include <unordered_map>
 
 #include "mosquitto_ota/acl_rules.h"
+#include "mosquitto_ota/job_store.h"
 #include "mosquitto_ota/options.h"
+#include "mosquitto_ota/presence.h"
+#include "mosquitto_ota/store.h"
 #include "mosquitto_ota/worker.h"
 
 struct mosquitto;
@@ -19,6 +22,11 @@ struct PluginState {
   Options options;
   AclRules acl;
   std::unique_ptr<Worker> worker;
+  // Queries are answered here, at once, when the worker has nothing pending:
+  // a read-only connection and the broker thread's own view of who is online.
+  std::unique_ptr<Store> reader;
+  std::unique_ptr<JobStore> reader_jobs;
+  Presence presence;
   mosquitto_plugin_id_t* id = nullptr;
   // Device connections by the broker's client object, numbered so that a reused
   // pointer is never mistaken for an earlier connection.

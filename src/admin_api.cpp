@@ -102,17 +102,18 @@ namespace {
 struct NamedHandler {
   const char* name;
   AdminHandler handler;
+  bool changes_state;
 };
 
 const NamedHandler kHandlers[] = {
-    {"createUpgrade", admin_create_upgrade},
-    {"getJob", admin_get_job},
-    {"listJobs", admin_list_jobs},
-    {"listJobExecutions", admin_list_job_executions},
-    {"getExecution", admin_get_execution},
-    {"cancelJob", admin_cancel_job},
-    {"getDevice", admin_get_device},
-    {"listDevices", admin_list_devices},
+    {"createUpgrade", admin_create_upgrade, true},
+    {"getJob", admin_get_job, false},
+    {"listJobs", admin_list_jobs, false},
+    {"listJobExecutions", admin_list_job_executions, false},
+    {"getExecution", admin_get_execution, false},
+    {"cancelJob", admin_cancel_job, true},
+    {"getDevice", admin_get_device, false},
+    {"listDevices", admin_list_devices, false},
 };
 
 rapidjson::Value error_response(rapidjson::Value response, const char* code, const std::string& message,
@@ -170,6 +171,21 @@ AdminHandler find_admin_handler(std::string_view command) {
     if (command == h.name) return h.handler;
   }
   return nullptr;
+}
+
+bool admin_request_is_read_only(std::string_view payload) {
+  rapidjson::Document request;
+  if (payload.size() > kMaxAdminRequestBytes || request.Parse(payload.data(), payload.size()).HasParseError() ||
+      !request.IsObject() || !request.HasMember("commands") || !request["commands"].IsArray()) {
+    return true;  // answered with an error only
+  }
+  for (const auto& command : request["commands"].GetArray()) {
+    if (!command.IsObject() || !command.HasMember("command") || !command["command"].IsString()) continue;
+    for (const auto& h : kHandlers) {
+      if (h.changes_state && command["command"] == h.name) return false;
+    }
+  }
+  return true;
 }
 
 std::string handle_admin_request(AdminContext& ctx, std::string_view payload) {

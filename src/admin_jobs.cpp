@@ -156,7 +156,8 @@ rapidjson::Value execution_json(const Execution& e, JsonAlloc& alloc) {
 
 void admin_create_upgrade(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc) {
   JobSpec spec = parse_job_spec(args, ctx.now_ms);
-  CreateResult r = ctx.upgrades.create(spec, ctx.now_ms, ctx.out);
+  if (!ctx.upgrades) throw AdminError("internal", "createUpgrade reached the read-only path");
+  CreateResult r = ctx.upgrades->create(spec, ctx.now_ms, ctx.out);
   data.AddMember("jobId", json_string(r.job_id, alloc), alloc);
   data.AddMember("targeted", rapidjson::Value(static_cast<int64_t>(r.targeted)), alloc);
   rapidjson::Value skipped(rapidjson::kObjectType);
@@ -246,7 +247,8 @@ void admin_cancel_job(AdminContext& ctx, const CommandArgs& args, rapidjson::Val
   if (job.state != JobState::InProgress) {
     throw AdminError("conflict", "job " + job.id + " is already " + to_string(job.state));
   }
-  int64_t canceled = ctx.upgrades.cancel(job.id, ctx.now_ms, ctx.out);
+  if (!ctx.upgrades) throw AdminError("internal", "cancelJob reached the read-only path");
+  int64_t canceled = ctx.upgrades->cancel(job.id, ctx.now_ms, ctx.out);
   data.AddMember("jobId", json_string(job.id, alloc), alloc);
   data.AddMember("canceled", rapidjson::Value(static_cast<int64_t>(canceled)), alloc);
 }

@@ -35,7 +35,7 @@ void Engine::on_report(Report& report, int64_t now_ms, Effects& out) {
 }
 
 void Engine::on_admin(AdminRequest& request, int64_t now_ms, Effects& out) {
-  AdminContext ctx{store_, jobs_, upgrades_, presence_, now_ms, out};
+  AdminContext ctx{store_, jobs_, &upgrades_, presence_, now_ms, out};
   Outgoing response;
   response.topic = request.response_topic;
   response.payload = handle_admin_request(ctx, request.payload);

@@ -63,6 +63,15 @@ Store::Store(const std::string& path) : db_(path) {
   st_->max_seq.finish();
 }
 
+Store::Store(const std::string& path, ReadOnly) : db_(path, true) {
+  db_.exec("PRAGMA query_only = ON");
+  db_.exec("PRAGMA mmap_size = 1073741824");
+  Statement version(db_, "PRAGMA user_version");
+  version.step();
+  schema_version_ = static_cast<int>(version.int_at(0));
+  st_ = std::make_unique<Statements>(db_);
+}
+
 Store::~Store() = default;
 
 void Store::begin() { st_->begin.with().run(); }

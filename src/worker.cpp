@@ -14,6 +14,7 @@ Worker::~Worker() { stop(); }
 
 void Worker::submit(Event event) {
   bool was_empty;
+  ++submitted_;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     was_empty = queue_.empty();
@@ -102,6 +103,7 @@ void Worker::apply_batch(std::vector<Event>& batch) {
     }
     committed.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: commit failed, batch lost: ") + e.what()});
   }
+  applied_.fetch_add(batch.size(), std::memory_order_release);
   if (committed.empty()) return;
   std::lock_guard<std::mutex> lock(mutex_);
   ready_.append(std::move(committed));

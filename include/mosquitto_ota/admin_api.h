@@ -59,7 +59,7 @@ inline constexpr size_t kMaxAdminRequestBytes = 16u << 20;
 struct AdminContext {
   Store& store;
   JobStore& jobs;
-  Upgrades& upgrades;
+  Upgrades* upgrades;  // null on the read-only path: commands that change state are not run there
   const Presence& presence;
   int64_t now_ms;
   Effects& out;  // what a command sends (OTA commands, events)
@@ -73,5 +73,9 @@ AdminHandler find_admin_handler(std::string_view command);
 
 // Handles one request envelope and returns the response envelope. Never throws.
 std::string handle_admin_request(AdminContext& ctx, std::string_view payload);
+
+// True when no command of the request changes state (queries, and requests that
+// only get errors): it can be answered from a read-only connection.
+bool admin_request_is_read_only(std::string_view payload);
 
 }  // namespace ota

@@ -16,7 +16,7 @@ struct SqliteError : std::runtime_error {
 
 class Db {
  public:
-  explicit Db(const std::string& path);
+  explicit Db(const std::string& path, bool read_only = false);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;

@@ -40,6 +40,10 @@ class Store {
   // Opens (creating if needed) and migrates the database; throws SqliteError with
   // a message fit for the broker log, e.g. when the database is from a newer plugin.
   explicit Store(const std::string& path);
+  // A second, read-only connection to a database the writer already opened: it
+  // answers admin queries on the broker thread (reads through mmap, never writes).
+  struct ReadOnly {};
+  Store(const std::string& path, ReadOnly);
   ~Store();
 
   int schema_version() const { return schema_version_; }

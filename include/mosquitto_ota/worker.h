@@ -2,6 +2,7 @@
 // The worker thread: the only user of the store. The broker thread submits
 // events (a queue push, nothing more); the worker applies them in batches, one
 // transaction per batch, and hands back what to publish once it is committed.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -23,6 +24,9 @@ class Worker {
   ~Worker();
 
   void submit(Event event);
+  // Broker thread: true when everything submitted so far is committed, so a
+  // read-only query now sees all of it.
+  bool idle() const { return applied_.load(std::memory_order_acquire) == submitted_; }
   // Broker thread: what is committed and ready to publish or log.
   Effects take_ready();
   // Applies and commits everything submitted, then ends the thread.
@@ -41,6 +45,8 @@ class Worker {
   std::vector<Event> queue_;
   Effects ready_;
   bool stopping_ = false;
+  uint64_t submitted_ = 0;               // broker thread only
+  std::atomic<uint64_t> applied_{0};     // events committed by the worker
   std::thread thread_;
 };
 

@@ -96,6 +96,7 @@ void BrokerProcess::write_files() {
        << "allow_anonymous false\n"
        << "password_file " << dir_ << "/passwd\n"
        << "persistence false\n"
+       << "set_tcp_nodelay true\n"
        << "log_dest file " << dir_ << "/broker.log\n"
        << "log_type all\n"
        << "user root\n";

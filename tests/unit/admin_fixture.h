@@ -12,7 +12,7 @@ class AdminFixture : public ::testing::Test {
   AdminFixture() : store(f.path), jobs(store.db()), upgrades(store, jobs, presence, options) {}
 
   rapidjson::Document call(const std::string& request) {
-    AdminContext ctx{store, jobs, upgrades, presence, now, out};
+    AdminContext ctx{store, jobs, &upgrades, presence, now, out};
     rapidjson::Document doc;
     doc.Parse(handle_admin_request(ctx, request).c_str());
     return doc;
