@@ -20,6 +20,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -53,6 +54,8 @@ struct Load {
   bool running = true;
   int delay_ms = 0;
   FILE* state = nullptr;
+  Clock::time_point last_ack = Clock::now();
+  double max_ack_gap_ms = 0;  // with WINDOW 1: the slowest acknowledgement
 };
 
 struct Device {
@@ -111,6 +114,10 @@ void on_publish(mosquitto*, void* obj, int mid) {
   }
   --d->in_flight;
   ++d->load->acked;
+  auto now = Clock::now();
+  d->load->max_ack_gap_ms =
+      std::max(d->load->max_ack_gap_ms, std::chrono::duration<double, std::milli>(now - d->load->last_ack).count());
+  d->load->last_ack = now;
   if (d->load->running) publish_progress(d);
 }
 
@@ -242,6 +249,7 @@ int main(int argc, char** argv) {
   auto end = start + std::chrono::duration<double>(seconds);
   auto next_report = start;
   auto next_misc = start;
+  load.last_ack = Clock::now();
   if (load.mode == "ingest") {
     for (auto& d : devices) {
       for (int w = 0; w < load.window; ++w) publish_progress(&d);
@@ -293,8 +301,8 @@ int main(int argc, char** argv) {
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   if (load.mode == "ingest") {
     printf("acked %lld %ld\n", static_cast<long long>(last_ack_ms), load.acked);
-    printf("summary acked=%ld sent=%ld seconds=%.3f rate=%.0f last_ack_ms=%lld\n", load.acked, load.sent, elapsed,
-           load.acked / elapsed, static_cast<long long>(last_ack_ms));
+    printf("summary acked=%ld sent=%ld seconds=%.3f rate=%.0f last_ack_ms=%lld max_ack_gap_ms=%.1f\n", load.acked,
+           load.sent, elapsed, load.acked / elapsed, static_cast<long long>(last_ack_ms), load.max_ack_gap_ms);
   } else {
     printf("summary upgraded=%ld of %d seconds=%.3f\n", load.upgraded, count, elapsed);
   }

@@ -159,6 +159,8 @@ struct JobStore::Statements {
                    "VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
                    "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING seq"),
         in_progress_jobs(db, select_jobs("WHERE state = 'in_progress' ORDER BY seq").c_str()),
+        unfinished_count(db,
+                         "SELECT COALESCE(SUM(n_queued + n_sent + n_downloading + n_installing), 0) FROM jobs"),
         set_next_send_at(db, "UPDATE jobs SET next_send_at = ?2 WHERE id = ?1"),
         find_job(db, select_jobs("WHERE id = ?1").c_str()),
         list_jobs(db, select_jobs("WHERE (?1 IS NULL OR product = ?1) AND (?2 IS NULL OR state = ?2) "
@@ -206,7 +208,7 @@ struct JobStore::Statements {
     }
   }
 
-  Statement insert_job, in_progress_jobs, set_next_send_at, find_job, list_jobs, expired_jobs, set_job_state;
+  Statement insert_job, in_progress_jobs, unfinished_count, set_next_send_at, find_job, list_jobs, expired_jobs, set_job_state;
   Statement insert_execution, update_execution, find_execution, unfinished_executions, awaiting_status;
   Statement recent_executions;
   Statement job_executions, job_executions_in_state, due_for_resend, past_deadline;
@@ -247,6 +249,14 @@ std::vector<Job> JobStore::list_jobs(const std::optional<std::string>& product, 
 }
 
 std::vector<Job> JobStore::in_progress_jobs() { return read_all(st_->in_progress_jobs.with(), read_job); }
+
+int64_t JobStore::unfinished_execution_count() {
+  auto& s = st_->unfinished_count.with();
+  s.step();
+  int64_t n = s.int_at(0);
+  s.finish();
+  return n;
+}
 
 void JobStore::set_next_send_at(const std::string& id, int64_t at) { st_->set_next_send_at.with(id, at).run(); }
 

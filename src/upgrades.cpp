@@ -38,6 +38,7 @@ Upgrades::Upgrades(Store& store, JobStore& jobs, const Presence& presence, const
     : store_(store), jobs_(jobs), presence_(presence), options_(options) {
   // Resume: every unfinished job's parameters, rate slot and dynamic membership rules.
   for (auto& j : jobs_.in_progress_jobs()) job_cache_.emplace(j.id, std::move(j));
+  unfinished_ = jobs_.unfinished_execution_count();
 }
 
 Job* Upgrades::cached(const std::string& id) {
@@ -129,6 +130,7 @@ void Upgrades::add_execution(const Job& job, const DeviceKey& device, int64_t no
   e.created_at = e.updated_at = now;
   jobs_.insert_execution(e);
   jobs_.count_change(job.id, std::nullopt, ExecState::Queued);
+  ++unfinished_;
   deliver(e, Trigger::Create, now, out);
 }
 
@@ -211,6 +213,7 @@ void Upgrades::move(Execution& e, ExecState to, const std::string& reason, int64
   if (is_final(to)) e.deadline_at.reset();
   jobs_.update_execution(e);
   jobs_.count_change(e.job_id, from, to);
+  unfinished_ += (is_final(to) ? 0 : 1) - (is_final(from) ? 0 : 1);
   jobs_.append_history(e.id, HistoryEntry{now, "state", to_string(to), e.progress, reason, e.desc});
   out.publishes.push_back(Outgoing{"", event_topic(e.device), execution_event_payload(e, now), 1, std::nullopt});
   if (is_final(to)) after_finish(e.job_id, now, out);
@@ -257,6 +260,7 @@ void Upgrades::on_connect(const DeviceKey& device, int64_t now, Effects& out) {
 }
 
 void Upgrades::on_progress(const DeviceKey& device, const ProgressPayload& p, int64_t now, Effects& out) {
+  if (unfinished_ == 0) return;
   for (auto& e : jobs_.unfinished_executions(device)) {
     if (e.type != p.type || e.version != p.version) continue;
     e.progress = p.progress;

@@ -19,6 +19,7 @@ class JobStore {
   void insert_job(Job& job);  // assigns seq
   std::optional<Job> find_job(const std::string& id);
   std::vector<Job> in_progress_jobs();
+  int64_t unfinished_execution_count();
   void set_next_send_at(const std::string& id, int64_t at);
   // Newest first, older than `before_seq` (0: from the newest).
   std::vector<Job> list_jobs(const std::optional<std::string>& product, const std::optional<JobState>& state,

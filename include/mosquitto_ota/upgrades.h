@@ -70,6 +70,9 @@ class Upgrades {
   std::unordered_map<std::string, Job> job_cache_;
   // Where each rate-limited job's scan for a queued, online device resumes.
   std::unordered_map<std::string, std::string> rate_cursor_;
+  // Unfinished executions of all jobs: while there are none, a progress report
+  // needs no lookup (the common case between rollouts).
+  int64_t unfinished_ = 0;
 };
 
 }  // namespace ota
