@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
   std::sort(ms.begin(), ms.end());
   printf("latency_ms median=%.2f p90=%.2f max=%.2f first=%.2f n=%d\n", ms[ms.size() / 2], ms[ms.size() * 9 / 10],
          ms.back(), first, n);
-  printf("response %.300s\n", response.c_str());
+  printf("response %s\n", response.c_str());
   mosquitto_disconnect(m);
   mosquitto_loop_stop(m, false);
   mosquitto_destroy(m);

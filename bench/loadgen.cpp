@@ -20,6 +20,8 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -32,6 +34,10 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// SIGTERM ends the run early, with its summary.
+volatile sig_atomic_t g_stop = 0;
+void on_sigterm(int) { g_stop = 1; }
 
 int64_t unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -200,7 +206,21 @@ int main(int argc, char** argv) {
   mosquitto_lib_init();
   int epfd = epoll_create1(0);
   std::vector<Device> devices(static_cast<size_t>(count));
+  std::vector<epoll_event> events(1024);
+  auto loop_once = [&](int timeout_ms) {
+    int n = epoll_wait(epfd, events.data(), static_cast<int>(events.size()), timeout_ms);
+    for (int i = 0; i < n; ++i) {
+      auto* d = static_cast<Device*>(events[static_cast<size_t>(i)].data.ptr);
+      if (events[static_cast<size_t>(i)].events & EPOLLIN) mosquitto_loop_read(d->mosq, 1);
+      if (events[static_cast<size_t>(i)].events & EPOLLOUT) mosquitto_loop_write(d->mosq, 1);
+      update_interest(epfd, d);
+    }
+  };
   for (int i = 0; i < count; ++i) {
+    // Connect in steps, serving the CONNACKs in between, so the broker's accept queue never overflows.
+    if (i % 200 == 0) {
+      while (load.connected < i - 400) loop_once(10);
+    }
     Device& d = devices[static_cast<size_t>(i)];
     d.load = &load;
     d.name = "d" + std::to_string(first + i);
@@ -214,26 +234,19 @@ int main(int argc, char** argv) {
     mosquitto_connect_callback_set(d.mosq, on_connect);
     mosquitto_publish_callback_set(d.mosq, on_publish);
     mosquitto_message_callback_set(d.mosq, on_message);
-    if (mosquitto_connect(d.mosq, "127.0.0.1", load.port, 60) != MOSQ_ERR_SUCCESS) {
-      fprintf(stderr, "%s: cannot connect\n", d.name.c_str());
-      return 2;
+    int tries = 0;
+    while (mosquitto_connect(d.mosq, "127.0.0.1", load.port, 60) != MOSQ_ERR_SUCCESS) {
+      if (++tries == 50) {
+        fprintf(stderr, "%s: cannot connect: %s\n", d.name.c_str(), strerror(errno));
+        return 2;
+      }
+      loop_once(20);
     }
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT;
     ev.data.ptr = &d;
     epoll_ctl(epfd, EPOLL_CTL_ADD, mosquitto_socket(d.mosq), &ev);
   }
-
-  std::vector<epoll_event> events(1024);
-  auto loop_once = [&](int timeout_ms) {
-    int n = epoll_wait(epfd, events.data(), static_cast<int>(events.size()), timeout_ms);
-    for (int i = 0; i < n; ++i) {
-      auto* d = static_cast<Device*>(events[static_cast<size_t>(i)].data.ptr);
-      if (events[static_cast<size_t>(i)].events & EPOLLIN) mosquitto_loop_read(d->mosq, 1);
-      if (events[static_cast<size_t>(i)].events & EPOLLOUT) mosquitto_loop_write(d->mosq, 1);
-      update_interest(epfd, d);
-    }
-  };
 
   // Wait for every CONNACK before the load starts.
   auto connect_deadline = Clock::now() + std::chrono::seconds(60);
@@ -259,7 +272,8 @@ int main(int argc, char** argv) {
   long last_upgraded = -1;
   int64_t last_ack_ms = unix_ms();
   long last_acked = 0;
-  while (Clock::now() < end) {
+  signal(SIGTERM, on_sigterm);
+  while (Clock::now() < end && !g_stop) {
     loop_once(5);
     auto now = Clock::now();
     if (load.acked != last_acked) {

@@ -162,6 +162,9 @@ struct JobStore::Statements {
         unfinished_count(db,
                          "SELECT COALESCE(SUM(n_queued + n_sent + n_downloading + n_installing), 0) FROM jobs"),
         set_next_send_at(db, "UPDATE jobs SET next_send_at = ?2 WHERE id = ?1"),
+        busy_devices(db,
+                     "SELECT device FROM executions WHERE product = ?1 AND type = ?2 AND state IN "
+                     "('queued', 'sent', 'downloading', 'installing')"),
         find_job(db, select_jobs("WHERE id = ?1").c_str()),
         list_jobs(db, select_jobs("WHERE (?1 IS NULL OR product = ?1) AND (?2 IS NULL OR state = ?2) "
                                   "AND seq < ?3 ORDER BY seq DESC LIMIT ?4")
@@ -208,7 +211,7 @@ struct JobStore::Statements {
     }
   }
 
-  Statement insert_job, in_progress_jobs, unfinished_count, set_next_send_at, find_job, list_jobs, expired_jobs, set_job_state;
+  Statement insert_job, in_progress_jobs, unfinished_count, set_next_send_at, busy_devices, find_job, list_jobs, expired_jobs, set_job_state;
   Statement insert_execution, update_execution, find_execution, unfinished_executions, awaiting_status;
   Statement recent_executions;
   Statement job_executions, job_executions_in_state, due_for_resend, past_deadline;
@@ -271,8 +274,16 @@ void JobStore::set_job_state(const std::string& id, JobState state, std::optiona
 
 void JobStore::count_change(const std::string& job_id, std::optional<ExecState> from, ExecState to) {
   if (from == to) return;
-  if (from) st_->count[static_cast<size_t>(*from)]->with(job_id, -1).run();
-  st_->count[static_cast<size_t>(to)]->with(job_id, 1).run();
+  if (from) add_to_count(job_id, *from, -1);
+  add_to_count(job_id, to, 1);
+}
+
+void JobStore::add_to_count(const std::string& job_id, ExecState state, int64_t n) {
+  st_->count[static_cast<size_t>(state)]->with(job_id, n).run();
+}
+
+std::vector<std::string> JobStore::busy_devices(const std::string& product, const std::string& type) {
+  return read_all(st_->busy_devices.with(product, type), [](const Statement& s) { return s.text_at(0); });
 }
 
 void JobStore::insert_execution(Execution& e) {

@@ -1,7 +1,7 @@
 #include "mosquitto_ota/upgrades.h"
 
 #include <algorithm>
-#include <set>
+#include <unordered_set>
 
 #include "mosquitto_ota/ids.h"
 #include "mosquitto_ota/ota_messages.h"
@@ -77,49 +77,55 @@ CreateResult Upgrades::create(const JobSpec& spec, int64_t now, Effects& out) {
 
   CreateResult result;
   result.job_id = job.id;
-  std::set<std::string> seen;
-  auto consider = [&](const std::string& name) {
-    if (!seen.insert(name).second) return;
-    DeviceKey device{spec.product, name};
-    if (spec.devices && !store_.is_known(device)) {
-      ++result.unknown;
-      return;
-    }
-    auto current = store_.device_version(device, spec.version_key);
+  // Read once for the whole fleet, not per device.
+  auto busy_list = jobs_.busy_devices(spec.product, spec.type);
+  std::unordered_set<std::string> busy(busy_list.begin(), busy_list.end());
+  int64_t queued = 0;  // added to the job's counts a page at a time
+  auto consider = [&](const std::string& name, const std::optional<std::string>& current) {
     if (current && *current == spec.version) {
       ++result.already_at_version;
-      return;
-    }
-    if (spec.from_versions && (!current || !contains(*spec.from_versions, *current))) {
+    } else if (spec.from_versions && (!current || !contains(*spec.from_versions, *current))) {
       ++result.not_in_from_versions;
-      return;
+    } else if (busy.count(name)) {
+      ++result.busy;
+    } else {
+      ++result.targeted;
+      ++queued;
+      add_execution(job, {spec.product, name}, now, out, /*counted=*/false);
     }
-    for (const auto& active : jobs_.unfinished_executions(device)) {
-      if (active.type == spec.type) {
-        ++result.busy;
-        return;
-      }
-    }
-    ++result.targeted;
-    add_execution(job, device, now, out);
+  };
+  auto flush_counts = [&] {
+    if (queued > 0) jobs_.add_to_count(job.id, ExecState::Queued, queued);
+    queued = 0;
   };
 
   if (spec.devices) {
-    for (const auto& name : *spec.devices) consider(name);
+    std::unordered_set<std::string> seen;
+    for (const auto& name : *spec.devices) {
+      if (!seen.insert(name).second) continue;
+      DeviceKey device{spec.product, name};
+      if (!store_.is_known(device)) {
+        ++result.unknown;
+        continue;
+      }
+      consider(name, store_.device_version(device, spec.version_key));
+    }
+    flush_counts();
   } else {
     std::string after;
     while (true) {
-      auto names = store_.device_names(spec.product, after, kPage);
-      for (const auto& name : names) consider(name);
-      if (static_cast<int>(names.size()) < kPage) break;
-      after = names.back();
+      auto page = store_.device_versions(spec.product, spec.version_key, after, kPage);
+      for (const auto& [name, current] : page) consider(name, current);
+      flush_counts();
+      if (static_cast<int>(page.size()) < kPage) break;
+      after = page.back().first;
     }
   }
   after_finish(job.id, now, out);
   return result;
 }
 
-void Upgrades::add_execution(const Job& job, const DeviceKey& device, int64_t now, Effects& out) {
+void Upgrades::add_execution(const Job& job, const DeviceKey& device, int64_t now, Effects& out, bool counted) {
   Execution e;
   e.job_id = job.id;
   e.device = device;
@@ -129,7 +135,7 @@ void Upgrades::add_execution(const Job& job, const DeviceKey& device, int64_t no
   e.request_id = random_id();
   e.created_at = e.updated_at = now;
   jobs_.insert_execution(e);
-  jobs_.count_change(job.id, std::nullopt, ExecState::Queued);
+  if (counted) jobs_.count_change(job.id, std::nullopt, ExecState::Queued);
   ++unfinished_;
   deliver(e, Trigger::Create, now, out);
 }

@@ -28,6 +28,9 @@ class JobStore {
   void set_job_state(const std::string& id, JobState state, std::optional<int64_t> finished_at);
   // Moves one execution between states in the job's counts (from empty: a new execution).
   void count_change(const std::string& job_id, std::optional<ExecState> from, ExecState to);
+  void add_to_count(const std::string& job_id, ExecState state, int64_t n);
+  // Devices of the product with an unfinished execution of this type.
+  std::vector<std::string> busy_devices(const std::string& product, const std::string& type);
 
   void insert_execution(Execution& e);  // assigns id
   void update_execution(const Execution& e);

@@ -49,8 +49,9 @@ class Upgrades {
   const Job* job(const std::string& id);
   Job* cached(const std::string& id);
   void set_job_state(const std::string& id, JobState state, int64_t now);
-  // Adds the device to the job if it qualifies; returns why not, or nullptr.
-  void add_execution(const Job& job, const DeviceKey& device, int64_t now, Effects& out);
+  // A new queued execution, sent at once if the device is online. `counted`:
+  // false when the caller adds it to the job's counts itself (in bulk).
+  void add_execution(const Job& job, const DeviceKey& device, int64_t now, Effects& out, bool counted = true);
   void try_join(const Job& job, const DeviceKey& device, const StatusPayload& status, int64_t now, Effects& out);
   bool take_send_slot(Job& job, int64_t now);
   void deliver(Execution& e, Trigger trigger, int64_t now, Effects& out);
