@@ -11,14 +11,6 @@ using Clock = std::chrono::steady_clock;
 
 class RolloutTest : public UpgradeTest {
  protected:
-  void restart() {
-    sims.clear();
-    clients.clear();
-    admins.clear();
-    broker->stop();
-    ASSERT_TRUE(broker->start()) << broker->log();
-  }
-
   std::vector<SimDevice*> boot_devices(int count) {
     std::vector<SimDevice*> out;
     for (int i = 1; i <= count; ++i) out.push_back(&booted("d" + std::to_string(i)));

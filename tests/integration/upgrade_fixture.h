@@ -84,6 +84,15 @@ class UpgradeTest : public BrokerTest {
     ASSERT_EQ(d.report_version(version), 0);
   }
 
+  // SIGTERM and start again on the same database; every client reconnects anew.
+  void restart() {
+    sims.clear();
+    clients.clear();
+    admins.clear();
+    broker->stop();
+    ASSERT_TRUE(broker->start()) << broker->log();
+  }
+
   std::vector<std::unique_ptr<SimDevice>> sims;
 };
 

@@ -6,16 +6,7 @@
 namespace ota_test {
 namespace {
 
-class UpgradeRestart : public UpgradeTest {
- protected:
-  void restart() {
-    sims.clear();
-    clients.clear();
-    admins.clear();
-    broker->stop();
-    ASSERT_TRUE(broker->start()) << broker->log();
-  }
-};
+class UpgradeRestart : public UpgradeTest {};
 
 TEST_F(UpgradeRestart, UnfinishedJobResumesAfterRestart) {
   auto& d1 = booted("d1");
