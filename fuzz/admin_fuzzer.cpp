@@ -21,7 +21,7 @@ struct World {
     upgrades = std::make_unique<ota::Upgrades>(*store, *jobs, presence, options);
     for (int i = 0; i < 20; ++i) {
       ota::DeviceKey d{"lamp", "d" + std::to_string(i)};
-      store->save_status(d, *ota::check_status(R"({"firmware_ver":"1.0"})").value, 1);
+      store->save_status(d, "boot", *ota::check_status(R"({"firmware_ver":"1.0"})").value, 1);
       if (i % 2) presence.opened(static_cast<uint64_t>(i), d, d.username());
     }
     ota::JobSpec spec;

@@ -24,12 +24,12 @@ void Engine::tick(int64_t now_ms, Effects& out) { upgrades_.tick(now_ms, out); }
 
 void Engine::on_report(Report& report, int64_t now_ms, Effects& out) {
   // A QoS 1 retransmission arrives again with the same message id: apply it once.
-  if (!store_.remember_message(report.device, report.message_id)) return;
+  if (!recent_.first_time(report.device, report.message_id)) return;
   if (report.kind == ReportKind::Status) {
-    store_.save_status(report.device, report.status, report.at);
-    upgrades_.on_status(report.device, report.status, now_ms, out);
-  } else {
-    store_.append_progress(report.device, report.message_id, report.progress, report.at);
+    if (store_.save_status(report.device, report.message_id, report.status, report.at)) {
+      upgrades_.on_status(report.device, report.status, now_ms, out);
+    }
+  } else if (store_.append_progress(report.device, report.message_id, report.progress, report.at)) {
     upgrades_.on_progress(report.device, report.progress, now_ms, out);
   }
 }

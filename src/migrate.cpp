@@ -7,6 +7,7 @@ int migrate(Db& db) {
   Statement version(db, "PRAGMA user_version");
   version.step();
   const int current = static_cast<int>(version.int_at(0));
+  version.finish();  // an open read would stop a migration from dropping a table
   const int latest = static_cast<int>(migrations().size());
   if (current > latest) {
     throw SqliteError("database schema version " + std::to_string(current) + " is newer than this plugin's (" +

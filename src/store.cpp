@@ -7,21 +7,19 @@ struct Store::Statements {
       : begin(db, "BEGIN"),
         commit(db, "COMMIT"),
         rollback(db, "ROLLBACK"),
-        remember(db, "INSERT OR IGNORE INTO seen_messages (product, device, message_id, seq) VALUES (?1, ?2, ?3, ?4)"),
-        forget_old(db,
-                   "DELETE FROM seen_messages WHERE product = ?1 AND device = ?2 AND seq <= "
-                   "(SELECT seq FROM seen_messages WHERE product = ?1 AND device = ?2 "
-                   " ORDER BY seq DESC LIMIT 1 OFFSET ?3)"),
         upsert_device(db,
-                      "INSERT INTO devices (product, device, status, status_at) VALUES (?1, ?2, ?3, ?4) "
-                      "ON CONFLICT (product, device) DO UPDATE SET status = excluded.status, "
-                      "status_at = excluded.status_at"),
+                      "INSERT INTO devices (product, device, status, status_at, status_message_id) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (product, device) DO UPDATE SET "
+                      "status = excluded.status, status_at = excluded.status_at, "
+                      "status_message_id = excluded.status_message_id "
+                      "WHERE devices.status_message_id IS NOT excluded.status_message_id"),
         delete_versions(db, "DELETE FROM device_versions WHERE product = ?1 AND device = ?2"),
         insert_version(db,
                        "INSERT OR REPLACE INTO device_versions (product, device, version_key, version) "
                        "VALUES (?1, ?2, ?3, ?4)"),
         insert_progress(db,
-                        "INSERT INTO progress_reports (product, device, message_id, type, version, progress, desc, at) "
+                        "INSERT OR IGNORE INTO progress_reports "
+                        "(product, device, message_id, type, version, progress, desc, at) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
         find_device(db, "SELECT status, status_at FROM devices WHERE product = ?1 AND device = ?2"),
         list_devices(db,
@@ -35,7 +33,6 @@ struct Store::Statements {
         recent_progress(db,
                         "SELECT message_id, type, version, progress, desc, at FROM progress_reports "
                         "WHERE product = ?1 AND device = ?2 ORDER BY id DESC LIMIT ?3"),
-        max_seq(db, "SELECT COALESCE(MAX(seq), 0) FROM seen_messages"),
         is_known(db, "SELECT 1 FROM devices WHERE product = ?1 AND device = ?2"),
         device_version(db,
                        "SELECT version FROM device_versions WHERE product = ?1 AND device = ?2 AND version_key = ?3"),
@@ -46,11 +43,9 @@ struct Store::Statements {
                         "WHERE d.product = ?1 AND d.device > ?3 ORDER BY d.device LIMIT ?4") {}
 
   Statement begin, commit, rollback;
-  Statement remember, forget_old;
   Statement upsert_device, delete_versions, insert_version;
   Statement insert_progress;
   Statement find_device, list_devices, list_devices_at_version, recent_progress;
-  Statement max_seq;
   Statement is_known, device_version, device_names, device_versions;
 };
 
@@ -67,9 +62,6 @@ Store::Store(const std::string& path) : db_(path) {
   db_.exec("PRAGMA temp_store = MEMORY");
   schema_version_ = migrate(db_);
   st_ = std::make_unique<Statements>(db_);
-  st_->max_seq.with().step();
-  message_seq_ = st_->max_seq.int_at(0);
-  st_->max_seq.finish();
 }
 
 Store::Store(const std::string& path, ReadOnly) : db_(path, true) {
@@ -87,25 +79,19 @@ void Store::begin() { st_->begin.with().run(); }
 void Store::commit() { st_->commit.with().run(); }
 void Store::rollback() { st_->rollback.with().run(); }
 
-bool Store::remember_message(const DeviceKey& device, const std::string& message_id) {
-  st_->remember.with(device.product, device.device, message_id, ++message_seq_).run();
-  if (st_->remember.changes() == 0) return false;
-  // Pruning is amortised: now and then, not on every message.
-  if (message_seq_ % 256 == 0) {
-    st_->forget_old.with(device.product, device.device, kRememberedMessageIds).run();
-  }
-  return true;
-}
-
-void Store::save_status(const DeviceKey& device, const StatusPayload& status, int64_t at) {
-  st_->upsert_device.with(device.product, device.device, status.json, at).run();
+bool Store::save_status(const DeviceKey& device, const std::string& message_id, const StatusPayload& status,
+                        int64_t at) {
+  auto& upsert = st_->upsert_device.with(device.product, device.device, status.json, at, message_id);
+  upsert.run();
+  if (upsert.changes() == 0) return false;  // the status it holds came with this id
   st_->delete_versions.with(device.product, device.device).run();
   for (const auto& v : status.versions) {
     st_->insert_version.with(device.product, device.device, v.key, v.value).run();
   }
+  return true;
 }
 
-void Store::append_progress(const DeviceKey& device, const std::string& message_id,
+bool Store::append_progress(const DeviceKey& device, const std::string& message_id,
                             const ProgressPayload& progress, int64_t at) {
   auto& s = st_->insert_progress;
   if (progress.desc.empty()) {
@@ -116,6 +102,7 @@ void Store::append_progress(const DeviceKey& device, const std::string& message_
            progress.desc, at);
   }
   s.run();
+  return s.changes() > 0;  // none: the history has this id already
 }
 
 std::optional<DeviceRecord> Store::find_device(const DeviceKey& device) {

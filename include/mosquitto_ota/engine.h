@@ -13,6 +13,7 @@
 #include "mosquitto_ota/job_store.h"
 #include "mosquitto_ota/options.h"
 #include "mosquitto_ota/presence.h"
+#include "mosquitto_ota/recent_messages.h"
 #include "mosquitto_ota/reports.h"
 #include "mosquitto_ota/store.h"
 #include "mosquitto_ota/upgrades.h"
@@ -56,6 +57,7 @@ class Engine {
 
   Store& store_;
   Presence presence_;
+  RecentMessages recent_;
   JobStore jobs_;
   Upgrades upgrades_;
 };

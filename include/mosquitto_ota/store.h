@@ -32,9 +32,6 @@ struct VersionFilter {
   std::string version;
 };
 
-// How many message ids per device are remembered, at least, to drop duplicates.
-inline constexpr int kRememberedMessageIds = 1000;
-
 class Store {
  public:
   // Opens (creating if needed) and migrates the database; throws SqliteError with
@@ -52,10 +49,10 @@ class Store {
   void commit();
   void rollback();
 
-  // False when the device already sent this message id (a duplicate).
-  bool remember_message(const DeviceKey& device, const std::string& message_id);
-  void save_status(const DeviceKey& device, const StatusPayload& status, int64_t at);
-  void append_progress(const DeviceKey& device, const std::string& message_id, const ProgressPayload& progress,
+  // Both return false, changing nothing, for a message id already applied: the
+  // id of the status the device holds, or an id in its progress history.
+  bool save_status(const DeviceKey& device, const std::string& message_id, const StatusPayload& status, int64_t at);
+  bool append_progress(const DeviceKey& device, const std::string& message_id, const ProgressPayload& progress,
                        int64_t at);
 
   std::optional<DeviceRecord> find_device(const DeviceKey& device);
@@ -80,7 +77,6 @@ class Store {
   struct Statements;
   Db db_;
   int schema_version_ = 0;
-  int64_t message_seq_ = 0;
   std::unique_ptr<Statements> st_;
 };
 

@@ -28,7 +28,7 @@ class AdminFixture : public ::testing::Test {
 
   void report_status(const std::string& device, const std::string& json, const std::string& product = "lamp") {
     auto status = *check_status(json).value;
-    store.save_status({product, device}, status, now);
+    store.save_status({product, device}, next_message_id(), status, now);
     upgrades.on_status({product, device}, status, now, out);
   }
 

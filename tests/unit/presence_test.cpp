@@ -1,4 +1,5 @@
 #include "mosquitto_ota/presence.h"
+#include "mosquitto_ota/recent_messages.h"
 
 #include <gtest/gtest.h>
 
@@ -34,4 +35,15 @@ TEST(Presence, TakeoverKeepsTheDeviceOnlineAndListsTheSessionOnce) {
 TEST(Presence, UnknownConnectionsAreIgnored) {
   Presence p;
   EXPECT_FALSE(p.closed(42));
+}
+
+TEST(RecentMessages, RemembersTheLastThousandIdsOfEachDevice) {
+  ota::RecentMessages recent;
+  DeviceKey d1{"lamp", "d1"}, d2{"lamp", "d2"};
+  EXPECT_TRUE(recent.first_time(d1, "m1"));
+  EXPECT_FALSE(recent.first_time(d1, "m1"));
+  EXPECT_TRUE(recent.first_time(d2, "m1"));
+  for (int i = 0; i < 3000; ++i) ASSERT_TRUE(recent.first_time(d1, "x" + std::to_string(i)));
+  for (int i = 2000; i < 3000; ++i) EXPECT_FALSE(recent.first_time(d1, "x" + std::to_string(i)));
+  EXPECT_TRUE(recent.first_time(d1, "x0"));  // long forgotten
 }

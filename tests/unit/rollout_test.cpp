@@ -144,7 +144,7 @@ TEST_F(Rollout, DynamicMembershipSurvivesARestart) {
   std::string id = create(R"(,"dynamic":true,"devices":null)");
   Upgrades resumed(store, jobs, presence, options);
   auto status = *check_status(R"({"firmware_ver":"1.0"})").value;
-  store.save_status({"lamp", "late"}, status, now);
+  store.save_status({"lamp", "late"}, next_message_id(), status, now);
   resumed.on_status({"lamp", "late"}, status, now, out);
   EXPECT_TRUE(jobs.find_execution(id, "late"));
 }

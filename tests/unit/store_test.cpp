@@ -56,8 +56,8 @@ TEST(Store, StatusReplacesThePreviousOneAndSurvivesReopen) {
   {
     Store store(f.path);
     store.begin();
-    store.save_status({"lamp", "d1"}, status(R"({"firmware_ver":"1.0","app_ver":"1"})"), 10);
-    store.save_status({"lamp", "d1"}, status(R"({"firmware_ver":"1.1"})"), 20);
+    store.save_status({"lamp", "d1"}, next_message_id(), status(R"({"firmware_ver":"1.0","app_ver":"1"})"), 10);
+    store.save_status({"lamp", "d1"}, next_message_id(), status(R"({"firmware_ver":"1.1"})"), 20);
     store.commit();
   }
   Store store(f.path);
@@ -71,26 +71,26 @@ TEST(Store, StatusReplacesThePreviousOneAndSurvivesReopen) {
   EXPECT_FALSE(store.find_device({"lamp", "d2"}));
 }
 
-TEST(Store, MessageIdsAreRememberedPerDevice) {
+TEST(Store, ARepeatedProgressIdIsNotAppendedTwiceEvenAfterReopen) {
   TestDbFile f;
+  {
+    Store store(f.path);
+    EXPECT_TRUE(store.append_progress({"lamp", "d1"}, "m1", {"firmware", "1.1", 10, ""}, 1));
+    EXPECT_FALSE(store.append_progress({"lamp", "d1"}, "m1", {"firmware", "1.1", 10, ""}, 2));
+    EXPECT_TRUE(store.append_progress({"lamp", "d2"}, "m1", {"firmware", "1.1", 10, ""}, 3));
+  }
   Store store(f.path);
-  EXPECT_TRUE(store.remember_message({"lamp", "d1"}, "m1"));
-  EXPECT_FALSE(store.remember_message({"lamp", "d1"}, "m1"));
-  EXPECT_TRUE(store.remember_message({"lamp", "d2"}, "m1"));
+  EXPECT_FALSE(store.append_progress({"lamp", "d1"}, "m1", {"firmware", "1.1", 10, ""}, 4));
+  EXPECT_EQ(store.recent_progress({"lamp", "d1"}, 10).size(), 1u);
 }
 
-TEST(Store, AtLeastTheLastThousandMessageIdsAreRemembered) {
+TEST(Store, TheStatusItHoldsIsNotAppliedAgain) {
   TestDbFile f;
   Store store(f.path);
-  store.begin();
-  for (int i = 0; i < 3000; ++i) ASSERT_TRUE(store.remember_message({"lamp", "d1"}, "m" + std::to_string(i)));
-  store.commit();
-  for (int i = 2000; i < 3000; ++i) EXPECT_FALSE(store.remember_message({"lamp", "d1"}, "m" + std::to_string(i)));
-  // Older ids are pruned, so the table stays bounded per device.
-  Db db(f.path);
-  Statement count(db, "SELECT COUNT(*) FROM seen_messages");
-  count.step();
-  EXPECT_LT(count.int_at(0), 1200);
+  EXPECT_TRUE(store.save_status({"lamp", "d1"}, "s1", status(R"({"app_ver":"1"})"), 1));
+  EXPECT_FALSE(store.save_status({"lamp", "d1"}, "s1", status(R"({"app_ver":"1"})"), 2));
+  EXPECT_EQ(store.find_device({"lamp", "d1"})->status_at, 1);
+  EXPECT_TRUE(store.save_status({"lamp", "d1"}, "s2", status(R"({"app_ver":"2"})"), 3));
 }
 
 TEST(Store, ProgressHistoryIsNewestFirst) {
@@ -110,8 +110,8 @@ TEST(Store, ProgressHistoryIsNewestFirst) {
 TEST(Store, DevicesArePagedByNameWithinAProduct) {
   TestDbFile f;
   Store store(f.path);
-  for (const char* name : {"c", "a", "b", "d"}) store.save_status({"lamp", name}, status("{}"), 1);
-  store.save_status({"fan", "a"}, status("{}"), 1);
+  for (const char* name : {"c", "a", "b", "d"}) store.save_status({"lamp", name}, next_message_id(), status("{}"), 1);
+  store.save_status({"fan", "a"}, next_message_id(), status("{}"), 1);
   auto first = store.list_devices("lamp", "", 3, std::nullopt);
   ASSERT_EQ(first.size(), 3u);
   EXPECT_EQ(first[0].key.device, "a");

@@ -18,3 +18,9 @@ struct TestDbFile {
   std::string dir;
   std::string path;
 };
+
+// A message id no other report of the test used.
+inline std::string next_message_id() {
+  static int n = 0;
+  return "msg" + std::to_string(++n);
+}
