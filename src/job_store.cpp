@@ -1,5 +1,7 @@
 #include "mosquitto_ota/job_store.h"
 
+#include "mosquitto_ota/json.h"
+
 #include <string>
 
 namespace ota {
@@ -162,6 +164,25 @@ struct JobStore::Statements {
         unfinished_count(db,
                          "SELECT COALESCE(SUM(n_queued + n_sent + n_downloading + n_installing), 0) FROM jobs"),
         set_next_send_at(db, "UPDATE jobs SET next_send_at = ?2 WHERE id = ?1"),
+        fleet_counts(db,
+                     "SELECT COUNT(*), "
+                     "COALESCE(SUM(v.version IS NOT NULL AND v.version = ?3), 0), "
+                     "COALESCE(SUM(?4 IS NOT NULL AND (v.version IS NULL OR v.version <> ?3) AND "
+                     "  (v.version IS NULL OR v.version NOT IN (SELECT value FROM json_each(?4)))), 0) "
+                     "FROM devices d LEFT JOIN device_versions v "
+                     "ON v.product = d.product AND v.device = d.device AND v.version_key = ?2 "
+                     "WHERE d.product = ?1"),
+        insert_fleet(db,
+                     "INSERT INTO executions (job_id, product, device, type, version, version_key, request_id, "
+                     "state, created_at, updated_at) "
+                     "SELECT ?1, d.product, d.device, ?3, ?4, ?5, lower(hex(randomblob(12))), 'queued', ?6, ?6 "
+                     "FROM devices d LEFT JOIN device_versions v "
+                     "ON v.product = d.product AND v.device = d.device AND v.version_key = ?5 "
+                     "WHERE d.product = ?2 AND (v.version IS NULL OR v.version <> ?4) "
+                     "AND (?7 IS NULL OR v.version IN (SELECT value FROM json_each(?7))) "
+                     "AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.product = d.product AND e.type = ?3 "
+                     "  AND e.device = d.device AND e.state IN ('queued', 'sent', 'downloading', 'installing')) "
+                     "ORDER BY d.device"),
         busy_devices(db,
                      "SELECT device FROM executions WHERE product = ?1 AND type = ?2 AND state IN "
                      "('queued', 'sent', 'downloading', 'installing')"),
@@ -211,7 +232,8 @@ struct JobStore::Statements {
     }
   }
 
-  Statement insert_job, in_progress_jobs, unfinished_count, set_next_send_at, busy_devices, find_job, list_jobs, expired_jobs, set_job_state;
+  Statement insert_job, in_progress_jobs, unfinished_count, set_next_send_at, fleet_counts, insert_fleet,
+      busy_devices, find_job, list_jobs, expired_jobs, set_job_state;
   Statement insert_execution, update_execution, find_execution, unfinished_executions, awaiting_status;
   Statement recent_executions;
   Statement job_executions, job_executions_in_state, due_for_resend, past_deadline;
@@ -280,6 +302,28 @@ void JobStore::count_change(const std::string& job_id, std::optional<ExecState> 
 
 void JobStore::add_to_count(const std::string& job_id, ExecState state, int64_t n) {
   st_->count[static_cast<size_t>(state)]->with(job_id, n).run();
+}
+
+JobStore::FleetTargets JobStore::insert_fleet_executions(const Job& job, int64_t now) {
+  const JobSpec& s = job.spec;
+  std::optional<std::string> from;  // a JSON array, for json_each()
+  if (s.from_versions) {
+    rapidjson::Document versions(rapidjson::kArrayType);
+    for (const auto& v : *s.from_versions) versions.PushBack(json_string(v, versions.GetAllocator()), versions.GetAllocator());
+    from = to_json(versions);
+  }
+  FleetTargets t;
+  auto& counts = st_->fleet_counts.with(s.product, s.version_key, s.version, from);
+  counts.step();
+  int64_t total = counts.int_at(0);
+  t.already_at_version = counts.int_at(1);
+  t.not_in_from_versions = counts.int_at(2);
+  counts.finish();
+  auto& insert = st_->insert_fleet.with(job.id, s.product, s.type, s.version, s.version_key, now, from);
+  insert.run();
+  t.targeted = insert.changes();
+  t.busy = total - t.already_at_version - t.not_in_from_versions - t.targeted;
+  return t;
 }
 
 std::vector<std::string> JobStore::busy_devices(const std::string& product, const std::string& type) {

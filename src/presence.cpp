@@ -24,6 +24,15 @@ std::optional<DeviceKey> Presence::closed(uint64_t conn) {
   return device;
 }
 
+std::vector<DeviceKey> Presence::devices_of(const std::string& product) const {
+  std::vector<DeviceKey> out;
+  for (const auto& [device, conns] : by_device_) {
+    if (device.product == product) out.push_back(device);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 bool Presence::online(const DeviceKey& device) const { return by_device_.count(device) > 0; }
 
 std::vector<std::string> Presence::client_ids(const DeviceKey& device) const {

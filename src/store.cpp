@@ -35,18 +35,13 @@ struct Store::Statements {
                         "WHERE product = ?1 AND device = ?2 ORDER BY id DESC LIMIT ?3"),
         is_known(db, "SELECT 1 FROM devices WHERE product = ?1 AND device = ?2"),
         device_version(db,
-                       "SELECT version FROM device_versions WHERE product = ?1 AND device = ?2 AND version_key = ?3"),
-        device_names(db, "SELECT device FROM devices WHERE product = ?1 AND device > ?2 ORDER BY device LIMIT ?3"),
-        device_versions(db,
-                        "SELECT d.device, v.version FROM devices d LEFT JOIN device_versions v "
-                        "ON v.product = d.product AND v.device = d.device AND v.version_key = ?2 "
-                        "WHERE d.product = ?1 AND d.device > ?3 ORDER BY d.device LIMIT ?4") {}
+                       "SELECT version FROM device_versions WHERE product = ?1 AND device = ?2 AND version_key = ?3") {}
 
   Statement begin, commit, rollback;
   Statement upsert_device, delete_versions, insert_version;
   Statement insert_progress;
   Statement find_device, list_devices, list_devices_at_version, recent_progress;
-  Statement is_known, device_version, device_names, device_versions;
+  Statement is_known, device_version;
 };
 
 Store::Store(const std::string& path) : db_(path) {
@@ -148,25 +143,6 @@ std::optional<std::string> Store::device_version(const DeviceKey& device, const 
   std::string version = s.text_at(0);
   s.finish();
   return version;
-}
-
-std::vector<std::pair<std::string, std::optional<std::string>>> Store::device_versions(
-    const std::string& product, const std::string& version_key, const std::string& after, int limit) {
-  auto& s = st_->device_versions.with(product, version_key, after, limit);
-  std::vector<std::pair<std::string, std::optional<std::string>>> out;
-  while (s.step()) {
-    std::optional<std::string> version;
-    if (!s.null_at(1)) version = s.text_at(1);
-    out.emplace_back(s.text_at(0), std::move(version));
-  }
-  return out;
-}
-
-std::vector<std::string> Store::device_names(const std::string& product, const std::string& after, int limit) {
-  auto& s = st_->device_names.with(product, after, limit);
-  std::vector<std::string> out;
-  while (s.step()) out.push_back(s.text_at(0));
-  return out;
 }
 
 }  // namespace ota

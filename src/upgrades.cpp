@@ -77,9 +77,11 @@ CreateResult Upgrades::create(const JobSpec& spec, int64_t now, Effects& out) {
 
   CreateResult result;
   result.job_id = job.id;
-  // Read once for the whole fleet, not per device.
-  auto busy_list = jobs_.busy_devices(spec.product, spec.type);
-  std::unordered_set<std::string> busy(busy_list.begin(), busy_list.end());
+  std::unordered_set<std::string> busy;  // read once, not per device
+  if (spec.devices) {
+    auto busy_list = jobs_.busy_devices(spec.product, spec.type);
+    busy.insert(busy_list.begin(), busy_list.end());
+  }
   int64_t queued = 0;  // added to the job's counts a page at a time
   auto consider = [&](const std::string& name, const std::optional<std::string>& current) {
     if (current && *current == spec.version) {
@@ -112,13 +114,17 @@ CreateResult Upgrades::create(const JobSpec& spec, int64_t now, Effects& out) {
     }
     flush_counts();
   } else {
-    std::string after;
-    while (true) {
-      auto page = store_.device_versions(spec.product, spec.version_key, after, kPage);
-      for (const auto& [name, current] : page) consider(name, current);
-      flush_counts();
-      if (static_cast<int>(page.size()) < kPage) break;
-      after = page.back().first;
+    // The whole fleet in one statement; then what is online gets its command.
+    auto t = jobs_.insert_fleet_executions(job, now);
+    result.targeted = t.targeted;
+    result.already_at_version = t.already_at_version;
+    result.not_in_from_versions = t.not_in_from_versions;
+    result.busy = t.busy;
+    unfinished_ += t.targeted;
+    if (t.targeted > 0) jobs_.add_to_count(job.id, ExecState::Queued, t.targeted);
+    for (const auto& device : presence_.devices_of(spec.product)) {
+      auto e = jobs_.find_execution(job.id, device.device);
+      if (e && e->state == ExecState::Queued) deliver(*e, Trigger::Create, now, out);
     }
   }
   after_finish(job.id, now, out);

@@ -32,6 +32,17 @@ class JobStore {
   // Devices of the product with an unfinished execution of this type.
   std::vector<std::string> busy_devices(const std::string& product, const std::string& type);
 
+  // createUpgrade over every known device of the job's product, in one statement:
+  // a queued execution for each device that is not at the target version, is in
+  // fromVersions (when given) and has no unfinished execution of the type.
+  struct FleetTargets {
+    int64_t targeted = 0;
+    int64_t already_at_version = 0;
+    int64_t not_in_from_versions = 0;
+    int64_t busy = 0;
+  };
+  FleetTargets insert_fleet_executions(const Job& job, int64_t now);
+
   void insert_execution(Execution& e);  // assigns id
   void update_execution(const Execution& e);
   std::optional<Execution> find_execution(const std::string& job_id, const std::string& device);

@@ -21,6 +21,8 @@ class Presence {
   // The device's distinct client ids: one per session, even during a takeover.
   std::vector<std::string> client_ids(const DeviceKey& device) const;
   size_t connection_count() const { return conns_.size(); }
+  // The online devices of a product, in name order.
+  std::vector<DeviceKey> devices_of(const std::string& product) const;
 
  private:
   struct Connection {

@@ -62,12 +62,6 @@ class Store {
   bool is_known(const DeviceKey& device);
   // The device's current value of a status key, if it reported one.
   std::optional<std::string> device_version(const DeviceKey& device, const std::string& version_key);
-  // Names of a product's known devices, ordered, after `after`, at most `limit`.
-  std::vector<std::string> device_names(const std::string& product, const std::string& after, int limit);
-  // The same, each with its current value of `version_key` (if it reported one).
-  std::vector<std::pair<std::string, std::optional<std::string>>> device_versions(const std::string& product,
-                                                                                  const std::string& version_key,
-                                                                                  const std::string& after, int limit);
   // Newest first.
   std::vector<ProgressRecord> recent_progress(const DeviceKey& device, int limit);
 
