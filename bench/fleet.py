@@ -99,6 +99,9 @@ def main():
     broker.start()
     print(f"restart with the job in place: serving after {time.monotonic() - t0:.2f} s, "
           f"memory {broker.rss_mb():.0f} MB ({broker.rss_mb() * 1e6 / args.devices:.0f} bytes per device)")
+    for line in broker.log().splitlines():
+        if "created for product fleet" in line or "large commit" in line:
+            print("broker log:", line.split(": ", 1)[1])
     broker.cleanup()
 
 

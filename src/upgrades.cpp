@@ -1,6 +1,7 @@
 #include "mosquitto_ota/upgrades.h"
 
 #include <algorithm>
+#include <chrono>
 #include <unordered_set>
 
 #include "mosquitto_ota/ids.h"
@@ -68,6 +69,7 @@ bool Upgrades::has_rate_limited_jobs() const {
 }
 
 CreateResult Upgrades::create(const JobSpec& spec, int64_t now, Effects& out) {
+  const auto started = std::chrono::steady_clock::now();
   Job job;
   job.id = random_id();
   job.spec = spec;
@@ -128,6 +130,10 @@ CreateResult Upgrades::create(const JobSpec& spec, int64_t now, Effects& out) {
     }
   }
   after_finish(job.id, now, out);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  out.logs.push_back({LogLevel::Info, "mosquitto_ota: job " + job.id + " created for product " + spec.product + ": " +
+                                          std::to_string(result.targeted) + " targeted in " + std::to_string(ms) +
+                                          " ms"});
   return result;
 }
 

@@ -87,12 +87,18 @@ void Worker::apply_batch(std::vector<Event>& batch) {
     }
     if (!open) store_->begin();
     open = true;
+    const auto committing = std::chrono::steady_clock::now();
     try {
       engine_.tick(unix_ms(), effects);
     } catch (const std::exception& e) {
       effects.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: timers failed: ") + e.what()});
     }
     store_->commit();
+    auto commit_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - committing);
+    if (commit_ms.count() >= 1000) {
+      effects.logs.push_back({LogLevel::Info, "mosquitto_ota: a large commit took " +
+                                                  std::to_string(commit_ms.count()) + " ms"});
+    }
     committed.append(std::move(effects));
   } catch (const std::exception& e) {
     if (open) {
