@@ -82,6 +82,8 @@ rapidjson::Value job_json(const Job& j, JsonAlloc& alloc) {
   if (s.abort_failure_percent) out.AddMember("abortFailurePercent", *s.abort_failure_percent, alloc);
   add_optional(out, "abortMinFinished", s.abort_min_finished, alloc);
   out.AddMember("dynamic", s.dynamic, alloc);
+  // True while a job over a whole product is still creating its executions.
+  out.AddMember("filling", j.fill_cursor.has_value(), alloc);
   out.AddMember("state", rapidjson::StringRef(to_string(j.state)), alloc);
   out.AddMember("createdAt", rapidjson::Value(static_cast<int64_t>(j.created_at)), alloc);
   add_optional(out, "finishedAt", j.finished_at, alloc);

@@ -11,11 +11,16 @@ constexpr const char* kJobColumns =
     "id, seq, product, type, version, version_key, url, md5, size, sha256, from_versions, timeout_seconds, "
     "expires_at, state, created_at, finished_at, n_queued, n_sent, n_downloading, n_installing, n_succeeded, "
     "n_failed, n_timed_out, n_canceled, max_per_minute, next_send_at, abort_failure_percent, abort_min_finished, "
-    "dynamic";
+    "dynamic, fill_cursor";
 
 constexpr const char* kExecutionColumns =
     "id, job_id, product, device, type, version, version_key, request_id, state, reason, progress, desc, "
     "created_at, updated_at, first_sent_at, last_sent_at, resends, deadline_at, next_resend_at";
+
+// No unfinished execution of the job's type (?5) for the device d: the busy check.
+#define OTA_NOT_BUSY_SQL                                                                               \
+  "NOT EXISTS (SELECT 1 FROM executions e WHERE e.product = d.product AND e.type = ?5 "             \
+  "AND e.device = d.device AND e.state IN ('queued', 'sent', 'downloading', 'installing'))"
 
 std::string select_jobs(const char* where_and_order) {
   return std::string("SELECT ") + kJobColumns + " FROM jobs " + where_and_order;
@@ -76,6 +81,7 @@ Job read_job(const Statement& s) {
   j.spec.abort_failure_percent = s.optional_double_at(26);
   j.spec.abort_min_finished = s.optional_int_at(27);
   j.spec.dynamic = s.int_at(28) != 0;
+  if (!s.null_at(29)) j.fill_cursor = s.text_at(29);
   return j;
 }
 
@@ -167,22 +173,27 @@ struct JobStore::Statements {
         fleet_counts(db,
                      "SELECT COUNT(*), "
                      "COALESCE(SUM(v.version IS NOT NULL AND v.version = ?3), 0), "
-                     "COALESCE(SUM(?4 IS NOT NULL AND (v.version IS NULL OR v.version <> ?3) AND "
-                     "  (v.version IS NULL OR v.version NOT IN (SELECT value FROM json_each(?4)))), 0) "
+                     "COALESCE(SUM((v.version IS NULL OR v.version <> ?3) AND ?4 IS NOT NULL AND "
+                     "  (v.version IS NULL OR v.version NOT IN (SELECT value FROM json_each(?4)))), 0), "
+                     "COALESCE(SUM((v.version IS NULL OR v.version <> ?3) AND "
+                     "  (?4 IS NULL OR v.version IN (SELECT value FROM json_each(?4))) AND " OTA_NOT_BUSY_SQL "), 0) "
                      "FROM devices d LEFT JOIN device_versions v "
                      "ON v.product = d.product AND v.device = d.device AND v.version_key = ?2 "
                      "WHERE d.product = ?1"),
+        fleet_chunk_end(db,
+                        "SELECT device FROM devices WHERE product = ?1 AND device > ?2 ORDER BY device "
+                        "LIMIT 1 OFFSET ?3"),
         insert_fleet(db,
-                     "INSERT INTO executions (job_id, product, device, type, version, version_key, request_id, "
-                     "state, created_at, updated_at) "
-                     "SELECT ?1, d.product, d.device, ?3, ?4, ?5, lower(hex(randomblob(12))), 'queued', ?6, ?6 "
+                     "INSERT OR IGNORE INTO executions (job_id, product, device, type, version, version_key, "
+                     "request_id, state, created_at, updated_at) "
+                     "SELECT ?1, d.product, d.device, ?5, ?3, ?2, lower(hex(randomblob(12))), 'queued', ?6, ?6 "
                      "FROM devices d LEFT JOIN device_versions v "
-                     "ON v.product = d.product AND v.device = d.device AND v.version_key = ?5 "
-                     "WHERE d.product = ?2 AND (v.version IS NULL OR v.version <> ?4) "
-                     "AND (?7 IS NULL OR v.version IN (SELECT value FROM json_each(?7))) "
-                     "AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.product = d.product AND e.type = ?3 "
-                     "  AND e.device = d.device AND e.state IN ('queued', 'sent', 'downloading', 'installing')) "
+                     "ON v.product = d.product AND v.device = d.device AND v.version_key = ?2 "
+                     "WHERE d.product = ?7 AND d.device > ?8 AND (?9 IS NULL OR d.device <= ?9) "
+                     "AND (v.version IS NULL OR v.version <> ?3) "
+                     "AND (?4 IS NULL OR v.version IN (SELECT value FROM json_each(?4))) AND " OTA_NOT_BUSY_SQL " "
                      "ORDER BY d.device"),
+        set_fill_cursor(db, "UPDATE jobs SET fill_cursor = ?2 WHERE id = ?1"),
         busy_devices(db,
                      "SELECT device FROM executions WHERE product = ?1 AND type = ?2 AND state IN "
                      "('queued', 'sent', 'downloading', 'installing')"),
@@ -232,8 +243,8 @@ struct JobStore::Statements {
     }
   }
 
-  Statement insert_job, in_progress_jobs, unfinished_count, set_next_send_at, fleet_counts, insert_fleet,
-      busy_devices, find_job, list_jobs, expired_jobs, set_job_state;
+  Statement insert_job, in_progress_jobs, unfinished_count, set_next_send_at, fleet_counts, fleet_chunk_end,
+      insert_fleet, set_fill_cursor, busy_devices, find_job, list_jobs, expired_jobs, set_job_state;
   Statement insert_execution, update_execution, find_execution, unfinished_executions, awaiting_status;
   Statement recent_executions;
   Statement job_executions, job_executions_in_state, due_for_resend, past_deadline;
@@ -304,26 +315,52 @@ void JobStore::add_to_count(const std::string& job_id, ExecState state, int64_t 
   st_->count[static_cast<size_t>(state)]->with(job_id, n).run();
 }
 
-JobStore::FleetTargets JobStore::insert_fleet_executions(const Job& job, int64_t now) {
+namespace {
+
+// fromVersions as a JSON array, for json_each(); none for any version.
+std::optional<std::string> from_versions_json(const JobSpec& s) {
+  if (!s.from_versions) return std::nullopt;
+  rapidjson::Document versions(rapidjson::kArrayType);
+  for (const auto& v : *s.from_versions) versions.PushBack(json_string(v, versions.GetAllocator()), versions.GetAllocator());
+  return to_json(versions);
+}
+
+}  // namespace
+
+JobStore::FleetTargets JobStore::count_fleet_targets(const Job& job) {
   const JobSpec& s = job.spec;
-  std::optional<std::string> from;  // a JSON array, for json_each()
-  if (s.from_versions) {
-    rapidjson::Document versions(rapidjson::kArrayType);
-    for (const auto& v : *s.from_versions) versions.PushBack(json_string(v, versions.GetAllocator()), versions.GetAllocator());
-    from = to_json(versions);
-  }
+  auto& st = st_->fleet_counts.with(s.product, s.version_key, s.version, from_versions_json(s), s.type);
+  st.step();
   FleetTargets t;
-  auto& counts = st_->fleet_counts.with(s.product, s.version_key, s.version, from);
-  counts.step();
-  int64_t total = counts.int_at(0);
-  t.already_at_version = counts.int_at(1);
-  t.not_in_from_versions = counts.int_at(2);
-  counts.finish();
-  auto& insert = st_->insert_fleet.with(job.id, s.product, s.type, s.version, s.version_key, now, from);
-  insert.run();
-  t.targeted = insert.changes();
+  int64_t total = st.int_at(0);
+  t.already_at_version = st.int_at(1);
+  t.not_in_from_versions = st.int_at(2);
+  t.targeted = st.int_at(3);
   t.busy = total - t.already_at_version - t.not_in_from_versions - t.targeted;
+  st.finish();
   return t;
+}
+
+std::optional<std::string> JobStore::fleet_chunk_end(const std::string& product, const std::string& after,
+                                                     int chunk) {
+  auto& st = st_->fleet_chunk_end.with(product, after, chunk - 1);
+  if (!st.step()) return std::nullopt;
+  std::string end = st.text_at(0);
+  st.finish();
+  return end;
+}
+
+int64_t JobStore::insert_fleet_chunk(const Job& job, const std::string& after, const std::optional<std::string>& upto,
+                                     int64_t now) {
+  const JobSpec& s = job.spec;
+  auto& st = st_->insert_fleet.with(job.id, s.version_key, s.version, from_versions_json(s), s.type, now, s.product,
+                                    after, upto);
+  st.run();
+  return st.changes();
+}
+
+void JobStore::set_fill_cursor(const std::string& id, const std::optional<std::string>& cursor) {
+  st_->set_fill_cursor.with(id, cursor).run();
 }
 
 std::vector<std::string> JobStore::busy_devices(const std::string& product, const std::string& type) {

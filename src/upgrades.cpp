@@ -61,9 +61,9 @@ void Upgrades::set_job_state(const std::string& id, JobState state, int64_t now)
   if (state != JobState::InProgress) rate_cursor_.erase(id);
 }
 
-bool Upgrades::has_rate_limited_jobs() const {
+bool Upgrades::needs_fast_ticks() const {
   for (const auto& [id, j] : job_cache_) {
-    if (j.state == JobState::InProgress && j.spec.max_per_minute) return true;
+    if (j.state == JobState::InProgress && (j.spec.max_per_minute || j.fill_cursor)) return true;
   }
   return false;
 }
@@ -116,18 +116,18 @@ CreateResult Upgrades::create(const JobSpec& spec, int64_t now, Effects& out) {
     }
     flush_counts();
   } else {
-    // The whole fleet in one statement; then what is online gets its command.
-    auto t = jobs_.insert_fleet_executions(job, now);
+    // The whole fleet: counted now for the answer, its executions created a
+    // chunk at a time (the first one here), so that a huge job neither delays
+    // its answer nor holds up the reports queued behind it.
+    auto t = jobs_.count_fleet_targets(job);
     result.targeted = t.targeted;
     result.already_at_version = t.already_at_version;
     result.not_in_from_versions = t.not_in_from_versions;
     result.busy = t.busy;
-    unfinished_ += t.targeted;
-    if (t.targeted > 0) jobs_.add_to_count(job.id, ExecState::Queued, t.targeted);
-    for (const auto& device : presence_.devices_of(spec.product)) {
-      auto e = jobs_.find_execution(job.id, device.device);
-      if (e && e->state == ExecState::Queued) deliver(*e, Trigger::Create, now, out);
-    }
+    Job& cached_job = job_cache_[job.id];
+    cached_job.fill_cursor = "";
+    jobs_.set_fill_cursor(job.id, cached_job.fill_cursor);
+    fill_next_chunk(cached_job, now, out);
   }
   after_finish(job.id, now, out);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
@@ -135,6 +135,30 @@ CreateResult Upgrades::create(const JobSpec& spec, int64_t now, Effects& out) {
                                           std::to_string(result.targeted) + " targeted in " + std::to_string(ms) +
                                           " ms"});
   return result;
+}
+
+void Upgrades::fill_next_chunk(Job& j, int64_t now, Effects& out) {
+  const std::string after = *j.fill_cursor;
+  auto upto = jobs_.fleet_chunk_end(j.spec.product, after, fill_chunk_);
+  int64_t added = jobs_.insert_fleet_chunk(j, after, upto, now);
+  if (added > 0) {
+    jobs_.add_to_count(j.id, ExecState::Queued, added);
+    unfinished_ += added;
+    for (const auto& device : presence_.devices_of(j.spec.product)) {
+      if (device.device <= after || (upto && device.device > *upto)) continue;
+      auto e = jobs_.find_execution(j.id, device.device);
+      if (e && e->state == ExecState::Queued) deliver(*e, Trigger::Create, now, out);
+    }
+  }
+  j.fill_cursor = upto;  // none: every device considered
+  jobs_.set_fill_cursor(j.id, j.fill_cursor);
+  if (!j.fill_cursor) after_finish(j.id, now, out);
+}
+
+void Upgrades::stop_filling(Job& j, int64_t now, Effects& out) {
+  j.fill_cursor.reset();
+  jobs_.set_fill_cursor(j.id, j.fill_cursor);
+  after_finish(j.id, now, out);
 }
 
 void Upgrades::add_execution(const Job& job, const DeviceKey& device, int64_t now, Effects& out, bool counted) {
@@ -249,8 +273,9 @@ void Upgrades::after_finish(const std::string& job_id, int64_t now, Effects& out
     cancel_queued(job_id, "aborted", now, out);
     return;
   }
-  // A dynamic job stays open for devices that join later, until canceled or expired.
-  if (fresh->unfinished() > 0 || (fresh->spec.dynamic && !fresh->expired(now))) return;
+  // Not while executions are still being created; a dynamic job stays open for
+  // devices that join later, until canceled or expired.
+  if (fresh->fill_cursor || fresh->unfinished() > 0 || (fresh->spec.dynamic && !fresh->expired(now))) return;
   set_job_state(job_id, JobState::Completed, now);
 }
 
@@ -367,11 +392,20 @@ void Upgrades::tick(int64_t now, Effects& out) {
       jobs_.update_execution(e);
     }
   }
-  std::vector<Job*> limited;  // collected first: sending may add jobs to the cache
+  std::vector<Job*> active;  // collected first: sending may add jobs to the cache
   for (auto& [id, j] : job_cache_) {
-    if (j.state == JobState::InProgress && j.spec.max_per_minute && !j.expired(now)) limited.push_back(&j);
+    if (j.state == JobState::InProgress) active.push_back(&j);
   }
-  for (Job* j : limited) send_rate_limited(*j, now, out);
+  for (Job* j : active) {
+    if (j->fill_cursor) {
+      if (j->expired(now)) {
+        stop_filling(*j, now, out);  // nothing more would be sent
+      } else {
+        fill_next_chunk(*j, now, out);
+      }
+    }
+    if (j->state == JobState::InProgress && j->spec.max_per_minute && !j->expired(now)) send_rate_limited(*j, now, out);
+  }
 }
 
 }  // namespace ota

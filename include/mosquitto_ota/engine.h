@@ -47,7 +47,7 @@ class Engine {
   // Timers: re-sends, timeouts, expiry.
   void tick(int64_t now_ms, Effects& out);
   // True while timers need ticks more often than every 100 ms (rate-limited sends).
-  bool wants_fast_ticks() const { return upgrades_.has_rate_limited_jobs(); }
+  bool wants_fast_ticks() const { return upgrades_.needs_fast_ticks(); }
 
   const Presence& presence() const { return presence_; }
 

@@ -32,16 +32,22 @@ class JobStore {
   // Devices of the product with an unfinished execution of this type.
   std::vector<std::string> busy_devices(const std::string& product, const std::string& type);
 
-  // createUpgrade over every known device of the job's product, in one statement:
-  // a queued execution for each device that is not at the target version, is in
-  // fromVersions (when given) and has no unfinished execution of the type.
+  // createUpgrade over every known device of the job's product. A device is a
+  // target when it is not at the target version, is in fromVersions (when given)
+  // and has no unfinished execution of the type.
   struct FleetTargets {
     int64_t targeted = 0;
     int64_t already_at_version = 0;
     int64_t not_in_from_versions = 0;
     int64_t busy = 0;
   };
-  FleetTargets insert_fleet_executions(const Job& job, int64_t now);
+  FleetTargets count_fleet_targets(const Job& job);
+  // The device that ends a chunk of `chunk` devices after `after`; none when fewer remain.
+  std::optional<std::string> fleet_chunk_end(const std::string& product, const std::string& after, int chunk);
+  // Queued executions for the targets in (after, upto]; returns how many.
+  int64_t insert_fleet_chunk(const Job& job, const std::string& after, const std::optional<std::string>& upto,
+                             int64_t now);
+  void set_fill_cursor(const std::string& id, const std::optional<std::string>& cursor);
 
   void insert_execution(Execution& e);  // assigns id
   void update_execution(const Execution& e);

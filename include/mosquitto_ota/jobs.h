@@ -48,6 +48,7 @@ struct Job {
   std::optional<int64_t> finished_at;
   ExecutionCounts counts{};
   std::optional<int64_t> next_send_at;  // the next first-send slot of a rate-limited job
+  std::optional<std::string> fill_cursor;  // set while executions are still being created
 
   int64_t total() const;
   int64_t unfinished() const;

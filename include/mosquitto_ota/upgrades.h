@@ -38,8 +38,11 @@ class Upgrades {
   void on_connect(const DeviceKey& device, int64_t now, Effects& out);
   // Timers: expiry, timeouts, re-sends, rate-limited sends.
   void tick(int64_t now, Effects& out);
-  // True while a rate-limited job may have sends to make: the worker then ticks often.
-  bool has_rate_limited_jobs() const;
+  // True while a job may have sends to make on its own (rate-limited, or still
+  // creating its executions): the worker then ticks often.
+  bool needs_fast_ticks() const;
+  // Executions a job over a whole product creates per step (tests make it small).
+  void set_fill_chunk(int devices) { fill_chunk_ = devices; }
 
  private:
   // What makes a command go out: a new execution, the device connecting or
@@ -61,6 +64,8 @@ class Upgrades {
   void after_finish(const std::string& job_id, int64_t now, Effects& out);
   void cancel_queued(const std::string& job_id, const std::string& reason, int64_t now, Effects& out);
   void send_rate_limited(Job& job, int64_t now, Effects& out);
+  void fill_next_chunk(Job& job, int64_t now, Effects& out);
+  void stop_filling(Job& job, int64_t now, Effects& out);
 
   Store& store_;
   JobStore& jobs_;
@@ -74,6 +79,7 @@ class Upgrades {
   // Unfinished executions of all jobs: while there are none, a progress report
   // needs no lookup (the common case between rollouts).
   int64_t unfinished_ = 0;
+  int fill_chunk_ = 20000;
 };
 
 }  // namespace ota

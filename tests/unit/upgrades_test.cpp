@@ -250,3 +250,34 @@ TEST_F(UpgradeFlow, ExpiredJobSendsNothingMoreAndCancelsWhatWasNotSent) {
   EXPECT_TRUE(commands_to("lamp/d1").empty());  // no re-send after expiry
   EXPECT_EQ(execution(id, "d1").state, ExecState::Sent);
 }
+
+TEST_F(UpgradeFlow, FleetJobAnswersAtOnceAndCreatesItsExecutionsAChunkAtATime) {
+  upgrades.set_fill_chunk(3);
+  presence.opened(1, {"lamp", "d4"}, "lamp/d4");
+  auto r = one(R"({"command":"createUpgrade","product":"lamp","type":"firmware","version":"1.1",)"
+               R"("url":"https://f.example/fw","md5":"9e107d9d372bb6826bd81d3542a419d6","size":1})");
+  ASSERT_TRUE(r.HasMember("data"));
+  EXPECT_EQ(r["data"]["targeted"].GetInt(), 4);  // counted for the answer, before the executions exist
+  std::string id = r["data"]["jobId"].GetString();
+  EXPECT_EQ(job(id).total(), 3);
+  EXPECT_TRUE(one(R"({"command":"getJob","jobId":")" + id + "\"}")["data"]["filling"].GetBool());
+  EXPECT_TRUE(commands_to("lamp/d4").empty());
+  upgrades.tick(now, out);
+  EXPECT_EQ(job(id).total(), 4);
+  EXPECT_FALSE(job(id).fill_cursor);
+  EXPECT_EQ(commands_to("lamp/d4").size(), 1u);  // online: sent as its chunk is created
+  EXPECT_EQ(job(id).state, JobState::InProgress);
+}
+
+TEST_F(UpgradeFlow, FleetJobKeepsCreatingItsExecutionsAfterARestart) {
+  upgrades.set_fill_chunk(2);
+  std::string id = create();
+  EXPECT_EQ(job(id).total(), 2);
+  Upgrades resumed(store, jobs, presence, options);
+  resumed.set_fill_chunk(2);
+  resumed.tick(now, out);
+  EXPECT_EQ(job(id).total(), 4);
+  resumed.tick(now, out);
+  EXPECT_EQ(job(id).total(), 4);
+  EXPECT_FALSE(job(id).fill_cursor);
+}
