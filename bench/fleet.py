@@ -80,6 +80,15 @@ def main():
     m = re.search(r"max_ack_gap_ms=([\d.]+)", out or "")
     print(f"a device publishing at QoS 1 meanwhile: slowest acknowledgement "
           f"{m.group(1) if m else '?'} ms")
+    t_fill = time.monotonic()
+    while True:
+        _, response = admin(broker.port, [{"command": "getJob", "jobId": job}])
+        state = json.loads(response)["responses"][0]["data"]
+        if not state["filling"]:
+            break
+        time.sleep(0.2)
+    print(f"all {state['total']} executions created {stats['first'] / 1000 + time.monotonic() - t_fill:.1f} s "
+          f"after the request, a chunk at a time between other work")
     rss_after = broker.rss_mb()
 
     stats, _ = admin(broker.port, [{"command": "getJob", "jobId": job}], n=100)
