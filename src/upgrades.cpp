@@ -57,6 +57,10 @@ void Upgrades::set_job_state(const std::string& id, JobState state, int64_t now)
   if (Job* j = cached(id)) {
     j->state = state;
     j->finished_at = now;
+    if (state != JobState::InProgress && j->fill_cursor) {
+      j->fill_cursor.reset();  // a canceled or aborted job takes in no more devices
+      jobs_.set_fill_cursor(id, j->fill_cursor);
+    }
   }
   if (state != JobState::InProgress) rate_cursor_.erase(id);
 }

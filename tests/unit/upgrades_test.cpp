@@ -281,3 +281,14 @@ TEST_F(UpgradeFlow, FleetJobKeepsCreatingItsExecutionsAfterARestart) {
   EXPECT_EQ(job(id).total(), 4);
   EXPECT_FALSE(job(id).fill_cursor);
 }
+
+TEST_F(UpgradeFlow, CancelingAFleetJobStopsItsFilling) {
+  upgrades.set_fill_chunk(2);
+  std::string id = create();
+  one(R"({"command":"cancelJob","jobId":")" + id + "\"}");
+  upgrades.tick(now, out);
+  Job j = job(id);
+  EXPECT_EQ(j.state, JobState::Canceled);
+  EXPECT_EQ(j.total(), 2);
+  EXPECT_FALSE(j.fill_cursor);
+}
