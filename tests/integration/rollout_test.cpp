@@ -55,17 +55,19 @@ TEST_F(RolloutTest, RateLimitedJobSpreadsTheSendsEvenlyInDeviceOrder) {
   auto span = sends.back().first - sends.front().first;
   EXPECT_GT(span, std::chrono::milliseconds(4500)) << "sent faster than 2400/min";
   EXPECT_LT(span, std::chrono::milliseconds(7000)) << "sent much slower than 2400/min";
-  // Evenly spread: no second holds much more than 40 (the broker publishes in ~100 ms ticks).
-  EXPECT_LE(busiest_window(sends, std::chrono::seconds(1)), 46u);
-  EXPECT_LE(busiest_window(sends, std::chrono::milliseconds(250)), 16u);
-  // In device-name order, apart from sends that arrive within one broker tick.
+  // Evenly spread: no second holds much more than 40, no quarter second much more
+  // than 10 (the broker publishes in ticks of up to ~100 ms; a busy test machine
+  // can hold one back a little longer).
+  EXPECT_LE(busiest_window(sends, std::chrono::seconds(1)), 50u);
+  EXPECT_LE(busiest_window(sends, std::chrono::milliseconds(250)), 20u);
+  // In device-name order, apart from sends that arrive within a few broker ticks.
   std::vector<std::string> names;
   for (auto* d : devices) names.push_back(d->name());
   std::sort(names.begin(), names.end());
   std::map<std::string, Clock::time_point> at;
   for (const auto& [t, name] : sends) at[name] = t;
   for (size_t i = 1; i < names.size(); ++i) {
-    EXPECT_LT(at[names[i - 1]], at[names[i]] + std::chrono::milliseconds(60)) << names[i - 1] << " " << names[i];
+    EXPECT_LT(at[names[i - 1]], at[names[i]] + std::chrono::milliseconds(150)) << names[i - 1] << " " << names[i];
   }
   // Re-sends do not count against the rate; each device got its first send once.
   for (auto* d : devices) EXPECT_GE(d->commands().size(), 1u);
