@@ -79,17 +79,36 @@ CreateResult Upgrades::create(const JobSpec& spec, int64_t now, Effects& out) {
   job.spec = spec;
   job.created_at = now;
   jobs_.insert_job(job);
-  job_cache_[job.id] = job;
+  Job& cached_job = job_cache_[job.id] = job;
 
   CreateResult result;
   result.job_id = job.id;
-  std::unordered_set<std::string> busy;  // read once, not per device
   if (spec.devices) {
-    auto busy_list = jobs_.busy_devices(spec.product, spec.type);
-    busy.insert(busy_list.begin(), busy_list.end());
+    target_listed(cached_job, result, now, out);
+  } else {
+    target_fleet(cached_job, result, now, out);
   }
-  int64_t queued = 0;  // added to the job's counts a page at a time
-  auto consider = [&](const std::string& name, const std::optional<std::string>& current) {
+  after_finish(job.id, now, out);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  out.logs.push_back({LogLevel::Info, "mosquitto_ota: job " + job.id + " created for product " + spec.product + ": " +
+                                          std::to_string(result.targeted) + " targeted in " + std::to_string(ms) +
+                                          " ms"});
+  return result;
+}
+
+void Upgrades::target_listed(const Job& job, CreateResult& result, int64_t now, Effects& out) {
+  const JobSpec& spec = job.spec;
+  auto busy_list = jobs_.busy_devices(spec.product, spec.type);  // read once, not per device
+  std::unordered_set<std::string> busy(busy_list.begin(), busy_list.end());
+  std::unordered_set<std::string> seen;
+  for (const auto& name : *spec.devices) {
+    if (!seen.insert(name).second) continue;
+    DeviceKey device{spec.product, name};
+    if (!store_.is_known(device)) {
+      ++result.unknown;
+      continue;
+    }
+    auto current = store_.device_version(device, spec.version_key);
     if (current && *current == spec.version) {
       ++result.already_at_version;
     } else if (spec.from_versions && (!current || !contains(*spec.from_versions, *current))) {
@@ -98,47 +117,24 @@ CreateResult Upgrades::create(const JobSpec& spec, int64_t now, Effects& out) {
       ++result.busy;
     } else {
       ++result.targeted;
-      ++queued;
-      add_execution(job, {spec.product, name}, now, out, /*counted=*/false);
+      add_execution(job, device, now, out, /*counted=*/false);
     }
-  };
-  auto flush_counts = [&] {
-    if (queued > 0) jobs_.add_to_count(job.id, ExecState::Queued, queued);
-    queued = 0;
-  };
-
-  if (spec.devices) {
-    std::unordered_set<std::string> seen;
-    for (const auto& name : *spec.devices) {
-      if (!seen.insert(name).second) continue;
-      DeviceKey device{spec.product, name};
-      if (!store_.is_known(device)) {
-        ++result.unknown;
-        continue;
-      }
-      consider(name, store_.device_version(device, spec.version_key));
-    }
-    flush_counts();
-  } else {
-    // The whole fleet: counted now for the answer, its executions created a
-    // chunk at a time (the first one here), so that a huge job neither delays
-    // its answer nor holds up the reports queued behind it.
-    auto t = jobs_.count_fleet_targets(job);
-    result.targeted = t.targeted;
-    result.already_at_version = t.already_at_version;
-    result.not_in_from_versions = t.not_in_from_versions;
-    result.busy = t.busy;
-    Job& cached_job = job_cache_[job.id];
-    cached_job.fill_cursor = "";
-    jobs_.set_fill_cursor(job.id, cached_job.fill_cursor);
-    fill_next_chunk(cached_job, now, out);
   }
-  after_finish(job.id, now, out);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-  out.logs.push_back({LogLevel::Info, "mosquitto_ota: job " + job.id + " created for product " + spec.product + ": " +
-                                          std::to_string(result.targeted) + " targeted in " + std::to_string(ms) +
-                                          " ms"});
-  return result;
+  if (result.targeted > 0) jobs_.add_to_count(job.id, ExecState::Queued, result.targeted);
+}
+
+void Upgrades::target_fleet(Job& job, CreateResult& result, int64_t now, Effects& out) {
+  // Counted now for the answer; the executions are created a chunk at a time
+  // (the first one here), so that a huge job neither delays its answer nor
+  // holds up the reports queued behind it.
+  auto t = jobs_.count_fleet_targets(job);
+  result.targeted = t.targeted;
+  result.already_at_version = t.already_at_version;
+  result.not_in_from_versions = t.not_in_from_versions;
+  result.busy = t.busy;
+  job.fill_cursor = "";
+  jobs_.set_fill_cursor(job.id, job.fill_cursor);
+  fill_next_chunk(job, now, out);
 }
 
 void Upgrades::fill_next_chunk(Job& j, int64_t now, Effects& out) {

@@ -64,6 +64,9 @@ class Upgrades {
   void after_finish(const std::string& job_id, int64_t now, Effects& out);
   void cancel_queued(const std::string& job_id, const std::string& reason, int64_t now, Effects& out);
   void send_rate_limited(Job& job, int64_t now, Effects& out);
+  // createUpgrade with a device list, and over a whole product.
+  void target_listed(const Job& job, CreateResult& result, int64_t now, Effects& out);
+  void target_fleet(Job& job, CreateResult& result, int64_t now, Effects& out);
   void fill_next_chunk(Job& job, int64_t now, Effects& out);
   void stop_filling(Job& job, int64_t now, Effects& out);
 
