@@ -24,12 +24,17 @@ void Engine::tick(int64_t now_ms, Effects& out) { upgrades_.tick(now_ms, out); }
 
 void Engine::on_report(Report& report, int64_t now_ms, Effects& out) {
   // A QoS 1 retransmission arrives again with the same message id: apply it once.
+  if (!recent_.knows(report.device)) {
+    auto ids = store_.recent_progress_ids(report.device, static_cast<int>(kRecentIdsPerDevice));
+    recent_.load(report.device, {ids.rbegin(), ids.rend()});
+  }
   if (!recent_.first_time(report.device, report.message_id)) return;
   if (report.kind == ReportKind::Status) {
     if (store_.save_status(report.device, report.message_id, report.status, report.at)) {
       upgrades_.on_status(report.device, report.status, now_ms, out);
     }
-  } else if (store_.append_progress(report.device, report.message_id, report.progress, report.at)) {
+  } else {
+    store_.append_progress(report.device, report.message_id, report.progress, report.at);
     upgrades_.on_progress(report.device, report.progress, now_ms, out);
   }
 }

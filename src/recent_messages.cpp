@@ -23,4 +23,9 @@ bool RecentMessages::first_time(const DeviceKey& device, const std::string& mess
   return true;
 }
 
+void RecentMessages::load(const DeviceKey& device, const std::vector<std::string>& oldest_first) {
+  devices_.emplace(device, Ids{});
+  for (const auto& id : oldest_first) first_time(device, id);
+}
+
 }  // namespace ota

@@ -18,7 +18,7 @@ struct Store::Statements {
                        "INSERT OR REPLACE INTO device_versions (product, device, version_key, version) "
                        "VALUES (?1, ?2, ?3, ?4)"),
         insert_progress(db,
-                        "INSERT OR IGNORE INTO progress_reports "
+                        "INSERT INTO progress_reports "
                         "(product, device, message_id, type, version, progress, desc, at) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
         find_device(db, "SELECT status, status_at FROM devices WHERE product = ?1 AND device = ?2"),
@@ -30,6 +30,9 @@ struct Store::Statements {
                                 "JOIN devices d ON d.product = v.product AND d.device = v.device "
                                 "WHERE v.product = ?1 AND v.version_key = ?2 AND v.version = ?3 AND v.device > ?4 "
                                 "ORDER BY v.device LIMIT ?5"),
+        recent_progress_ids(db,
+                            "SELECT message_id FROM progress_reports WHERE product = ?1 AND device = ?2 "
+                            "ORDER BY id DESC LIMIT ?3"),
         recent_progress(db,
                         "SELECT message_id, type, version, progress, desc, at FROM progress_reports "
                         "WHERE product = ?1 AND device = ?2 ORDER BY id DESC LIMIT ?3"),
@@ -40,7 +43,7 @@ struct Store::Statements {
   Statement begin, commit, rollback;
   Statement upsert_device, delete_versions, insert_version;
   Statement insert_progress;
-  Statement find_device, list_devices, list_devices_at_version, recent_progress;
+  Statement find_device, list_devices, list_devices_at_version, recent_progress_ids, recent_progress;
   Statement is_known, device_version;
 };
 
@@ -86,7 +89,7 @@ bool Store::save_status(const DeviceKey& device, const std::string& message_id, 
   return true;
 }
 
-bool Store::append_progress(const DeviceKey& device, const std::string& message_id,
+void Store::append_progress(const DeviceKey& device, const std::string& message_id,
                             const ProgressPayload& progress, int64_t at) {
   auto& s = st_->insert_progress;
   if (progress.desc.empty()) {
@@ -97,7 +100,13 @@ bool Store::append_progress(const DeviceKey& device, const std::string& message_
            progress.desc, at);
   }
   s.run();
-  return s.changes() > 0;  // none: the history has this id already
+}
+
+std::vector<std::string> Store::recent_progress_ids(const DeviceKey& device, int limit) {
+  auto& s = st_->recent_progress_ids.with(device.product, device.device, limit);
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text_at(0));
+  return out;
 }
 
 std::optional<DeviceRecord> Store::find_device(const DeviceKey& device) {

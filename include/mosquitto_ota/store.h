@@ -49,11 +49,12 @@ class Store {
   void commit();
   void rollback();
 
-  // Both return false, changing nothing, for a message id already applied: the
-  // id of the status the device holds, or an id in its progress history.
+  // False, changing nothing, when the status the device holds came with this id.
   bool save_status(const DeviceKey& device, const std::string& message_id, const StatusPayload& status, int64_t at);
-  bool append_progress(const DeviceKey& device, const std::string& message_id, const ProgressPayload& progress,
+  void append_progress(const DeviceKey& device, const std::string& message_id, const ProgressPayload& progress,
                        int64_t at);
+  // The ids of the device's newest progress reports, newest first.
+  std::vector<std::string> recent_progress_ids(const DeviceKey& device, int limit);
 
   std::optional<DeviceRecord> find_device(const DeviceKey& device);
   // Devices of a product ordered by name, after `after` (exclusive), at most `limit`.

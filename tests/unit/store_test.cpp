@@ -71,17 +71,12 @@ TEST(Store, StatusReplacesThePreviousOneAndSurvivesReopen) {
   EXPECT_FALSE(store.find_device({"lamp", "d2"}));
 }
 
-TEST(Store, ARepeatedProgressIdIsNotAppendedTwiceEvenAfterReopen) {
+TEST(Store, RecentProgressIdsAreNewestFirst) {
   TestDbFile f;
-  {
-    Store store(f.path);
-    EXPECT_TRUE(store.append_progress({"lamp", "d1"}, "m1", {"firmware", "1.1", 10, ""}, 1));
-    EXPECT_FALSE(store.append_progress({"lamp", "d1"}, "m1", {"firmware", "1.1", 10, ""}, 2));
-    EXPECT_TRUE(store.append_progress({"lamp", "d2"}, "m1", {"firmware", "1.1", 10, ""}, 3));
-  }
   Store store(f.path);
-  EXPECT_FALSE(store.append_progress({"lamp", "d1"}, "m1", {"firmware", "1.1", 10, ""}, 4));
-  EXPECT_EQ(store.recent_progress({"lamp", "d1"}, 10).size(), 1u);
+  for (const char* id : {"a", "b", "c"}) store.append_progress({"lamp", "d1"}, id, {"firmware", "1.1", 10, ""}, 1);
+  store.append_progress({"lamp", "d2"}, "x", {"firmware", "1.1", 10, ""}, 1);
+  EXPECT_EQ(store.recent_progress_ids({"lamp", "d1"}, 2), (std::vector<std::string>{"c", "b"}));
 }
 
 TEST(Store, TheStatusItHoldsIsNotAppliedAgain) {

@@ -107,3 +107,21 @@ TEST(Worker, PresenceFollowsConnectionEvents) {
   ASSERT_TRUE(offline);
   EXPECT_NE(offline->payload.find(R"("online":false)"), std::string::npos);
 }
+
+TEST(Worker, AProgressIdSeenBeforeARestartIsNotAppliedAfterIt) {
+  TestDbFile f;
+  {
+    Worker worker(std::make_unique<Store>(f.path), fast_options());
+    worker.submit(progress_report("m1", 10));
+  }
+  {
+    Worker worker(std::make_unique<Store>(f.path), fast_options());
+    worker.submit(progress_report("m1", 10));  // the retransmission after a restart
+    worker.submit(progress_report("m2", 20));
+  }
+  Store store(f.path);
+  auto history = store.recent_progress({"lamp", "d1"}, 10);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].message_id, "m2");
+  EXPECT_EQ(history[1].message_id, "m1");
+}
