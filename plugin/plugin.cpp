@@ -11,8 +11,6 @@
 
 namespace {
 
-ota::PluginState* g_state = nullptr;
-
 struct Registration {
   int event;
   MOSQ_FUNC_generic_callback callback;
@@ -108,8 +106,7 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
     }
     mosquitto_log_printf(MOSQ_LOG_INFO, "mosquitto_ota: started, database %s (schema version %d), flush_ms %d",
                          state->options.db_path.c_str(), schema, state->options.flush_ms);
-    *user_data = state.get();
-    g_state = state.release();
+    *user_data = state.release();  // owned by the broker's plugin record until cleanup
     return MOSQ_ERR_SUCCESS;
   } catch (const std::exception& e) {
     mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: start failed: %s", e.what());
@@ -130,7 +127,6 @@ __attribute__((visibility("default"))) int mosquitto_plugin_cleanup(void* user_d
     mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: stop failed: %s", e.what());
   }
   delete state;
-  g_state = nullptr;
   return MOSQ_ERR_SUCCESS;
 }
 

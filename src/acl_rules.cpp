@@ -74,7 +74,7 @@ AclDecision AclRules::check(std::string_view username, std::string_view topic, A
     auto parsed = parse_report_topic(topic);
     if (parsed.ours) {
       if (!parsed.topic) return {AclAnswer::Deny, parsed.error};
-      if (username != parsed.topic->device.username()) {
+      if (!parsed.topic->device.is_username(username)) {
         return {AclAnswer::Deny, "client username is not " + parsed.topic->device.username()};
       }
       return {AclAnswer::Allow, {}};

@@ -102,8 +102,7 @@ Checked<ProgressPayload> check_progress(std::string_view payload) {
 
 Checked<Report> check_report(const ReportTopic& topic, std::string_view username, std::string_view payload,
                              size_t max_payload_bytes, int64_t now_ms) {
-  auto identity = device_from_username(username);
-  if (!identity || !(*identity == topic.device)) {
+  if (!topic.device.is_username(username)) {
     return refuse<Report>("client username is not " + topic.device.username());
   }
   if (payload.size() > max_payload_bytes) {

@@ -50,8 +50,6 @@ Job* Upgrades::cached(const std::string& id) {
   return &job_cache_.emplace(id, std::move(*found)).first->second;
 }
 
-const Job* Upgrades::job(const std::string& id) { return cached(id); }
-
 void Upgrades::set_job_state(const std::string& id, JobState state, int64_t now) {
   jobs_.set_job_state(id, state, now);
   if (Job* j = cached(id)) {
@@ -329,7 +327,7 @@ void Upgrades::cancel_queued(const std::string& job_id, const std::string& reaso
 }
 
 int64_t Upgrades::cancel(const std::string& job_id, int64_t now, Effects& out) {
-  const Job* j = job(job_id);
+  const Job* j = cached(job_id);
   if (!j || j->state != JobState::InProgress) return 0;
   set_job_state(job_id, JobState::Canceled, now);
   int64_t n = 0;

@@ -49,7 +49,7 @@ class Upgrades {
   // reporting status, the re-send timer, a rate-limited job's next slot.
   enum class Trigger { Create, Connect, Status, Timer, Rate };
 
-  const Job* job(const std::string& id);
+  // The job from the cache, loading it first if needed; null for an unknown id.
   Job* cached(const std::string& id);
   void set_job_state(const std::string& id, JobState state, int64_t now);
   // A new queued execution, sent at once if the device is online. `counted`:

@@ -53,6 +53,10 @@ TEST(Usernames, DeviceIdentityComesFromProductSlashDevice) {
   EXPECT_EQ(d->product, "lamp");
   EXPECT_EQ(d->device, "dev-1");
   EXPECT_EQ(d->username(), "lamp/dev-1");
+  EXPECT_TRUE(d->is_username("lamp/dev-1"));
+  for (const char* other : {"lamp/dev-2", "lamp/dev-1x", "lampdev-1", "lamp-dev-1", "lamp/", "", "lam/pdev-1"}) {
+    EXPECT_FALSE(d->is_username(other)) << other;
+  }
   EXPECT_FALSE(device_from_username("admin"));
   EXPECT_FALSE(device_from_username("lamp/dev/x"));
   EXPECT_FALSE(device_from_username("/dev"));
