@@ -1,10 +1,16 @@
 #include "mosquitto_ota/recent_messages.h"
 
+#include <algorithm>
+#include <functional>
+
 namespace ota {
 
-bool RecentMessages::first_time(const DeviceKey& device, const std::string& message_id) {
+bool RecentMessages::first_time(const DeviceKey& device, std::string_view message_id) {
+  const uint64_t h = std::hash<std::string_view>{}(message_id);
   auto it = devices_.find(device);
-  if (it != devices_.end() && it->second.set.count(message_id)) return false;
+  if (it != devices_.end() && std::find(it->second.ring.begin(), it->second.ring.end(), h) != it->second.ring.end()) {
+    return false;
+  }
   if (total_ >= kRecentIdsInAll) {
     devices_.clear();
     total_ = 0;
@@ -12,13 +18,12 @@ bool RecentMessages::first_time(const DeviceKey& device, const std::string& mess
   }
   if (it == devices_.end()) it = devices_.emplace(device, Ids{}).first;
   Ids& ids = it->second;
-  ids.set.insert(message_id);
-  ids.order.push_back(message_id);
-  ++total_;
-  if (ids.order.size() > kRecentIdsPerDevice) {
-    ids.set.erase(ids.order.front());
-    ids.order.pop_front();
-    --total_;
+  if (ids.ring.size() < kRecentIdsPerDevice) {
+    ids.ring.push_back(h);
+    ++total_;
+  } else {
+    ids.ring[ids.next] = h;
+    ids.next = (ids.next + 1) % kRecentIdsPerDevice;
   }
   return true;
 }

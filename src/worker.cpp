@@ -8,21 +8,28 @@ int64_t unix_ms() {
 }
 
 Worker::Worker(std::unique_ptr<Store> store, const Options& options)
-    : options_(options), store_(std::move(store)), engine_(*store_, options_), thread_([this] { run(); }) {}
+    : options_(options),
+      commit_every_(std::max(1, options.flush_ms / 2)),
+      store_(std::move(store)),
+      engine_(*store_, options_),
+      thread_([this] { run(); }) {}
 
 Worker::~Worker() { stop(); }
 
 void Worker::submit(Event event) {
+  // Reports can wait for the next group commit; anything else may have to answer.
+  const bool urgent = !std::holds_alternative<Report>(event);
   bool was_empty;
   ++submitted_;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     was_empty = queue_.empty();
     queue_.push_back(std::move(event));
+    urgent_ = urgent_ || urgent;
   }
   // The worker takes the whole queue at once: only the first event needs to wake it,
   // which keeps the broker thread clear of a futex call per message under load.
-  if (was_empty) wake_.notify_one();
+  if (was_empty || urgent) wake_.notify_one();
 }
 
 Effects Worker::take_ready() {
@@ -43,73 +50,100 @@ void Worker::stop() {
 }
 
 void Worker::run() {
+  using clock = std::chrono::steady_clock;
   std::vector<Event> batch;
+  auto last_timers = clock::now();
   while (true) {
+    bool stopping;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       // Only the worker thread touches the engine, so asking it here is safe.
-      auto tick_every = std::chrono::milliseconds(engine_.wants_fast_ticks() ? 10 : 100);
-      wake_.wait_for(lock, tick_every, [this] { return stopping_ || !queue_.empty(); });
+      auto timers_due = last_timers + std::chrono::milliseconds(engine_.wants_fast_ticks() ? 10 : 100);
+      if (open_) {
+        // Reports gather in the open transaction until it is due or something urgent comes.
+        wake_.wait_until(lock, std::min(timers_due, commit_due()), [this] { return stopping_ || urgent_; });
+      } else {
+        wake_.wait_until(lock, timers_due, [this] { return stopping_ || !queue_.empty(); });
+      }
       std::swap(batch, queue_);
-      if (batch.empty() && stopping_) return;
+      urgent_ = false;
+      stopping = stopping_;
     }
-    apply_batch(batch);  // also runs the engine's timers, when there are no events
+    apply(batch);
     batch.clear();
+    const auto now = clock::now();
+    const bool timers = now >= last_timers + std::chrono::milliseconds(engine_.wants_fast_ticks() ? 10 : 100);
+    if (timers || stopping || !effects_.empty() || (open_ && now >= commit_due())) {
+      commit(timers);
+      if (timers) last_timers = now;
+    }
+    if (stopping) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (queue_.empty()) return;
+    }
   }
 }
 
-void Worker::apply_batch(std::vector<Event>& batch) {
-  // Commit at least every flush_ms / 2 while a large batch is applied, so that
-  // no accepted report waits longer than flush_ms to be committed.
-  const auto commit_every = std::chrono::milliseconds(std::max(1, options_.flush_ms / 2));
-  Effects effects;
-  Effects committed;
-  auto started = std::chrono::steady_clock::now();
-  bool open = false;
-  try {
-    for (auto& event : batch) {
-      if (!open) {
+void Worker::apply(std::vector<Event>& batch) {
+  for (auto& event : batch) {
+    try {
+      if (!open_) {
         store_->begin();
-        open = true;
-        started = std::chrono::steady_clock::now();
+        open_ = true;
+        opened_at_ = std::chrono::steady_clock::now();
       }
       try {
-        engine_.handle(event, unix_ms(), effects);
+        engine_.handle(event, unix_ms(), effects_);
       } catch (const std::exception& e) {
-        effects.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: an event failed: ") + e.what()});
+        effects_.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: an event failed: ") + e.what()});
       }
-      if (std::chrono::steady_clock::now() - started >= commit_every) {
-        store_->commit();
-        open = false;
-        committed.append(std::move(effects));
-        effects = Effects();
-      }
-    }
-    if (!open) store_->begin();
-    open = true;
-    const auto committing = std::chrono::steady_clock::now();
-    try {
-      engine_.tick(unix_ms(), effects);
+      ++uncommitted_;
+      // A large backlog is still committed every commit_every_: no accepted report
+      // waits longer than flush_ms.
+      if (std::chrono::steady_clock::now() >= commit_due()) commit(false);
     } catch (const std::exception& e) {
-      effects.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: timers failed: ") + e.what()});
+      effects_.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: store failed: ") + e.what()});
     }
+  }
+}
+
+void Worker::commit(bool timers_due) {
+  Effects committed;
+  try {
+    if (!open_) {
+      store_->begin();
+      open_ = true;
+    }
+    if (timers_due) {
+      try {
+        engine_.tick(unix_ms(), effects_);
+      } catch (const std::exception& e) {
+        effects_.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: timers failed: ") + e.what()});
+      }
+    }
+    const auto committing = std::chrono::steady_clock::now();
     store_->commit();
-    auto commit_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - committing);
+    open_ = false;
+    auto commit_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - committing);
     if (commit_ms.count() >= 1000) {
-      effects.logs.push_back({LogLevel::Info, "mosquitto_ota: a large commit took " +
-                                                  std::to_string(commit_ms.count()) + " ms"});
+      effects_.logs.push_back({LogLevel::Info, "mosquitto_ota: a large commit took " +
+                                                   std::to_string(commit_ms.count()) + " ms"});
     }
-    committed.append(std::move(effects));
+    std::swap(committed, effects_);
   } catch (const std::exception& e) {
-    if (open) {
+    if (open_) {
       try {
         store_->rollback();
       } catch (const std::exception&) {
       }
+      open_ = false;
     }
+    effects_ = Effects();
     committed.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: commit failed, batch lost: ") + e.what()});
   }
-  applied_.fetch_add(batch.size(), std::memory_order_release);
+  applied_.fetch_add(uncommitted_, std::memory_order_release);
+  uncommitted_ = 0;
   if (committed.empty()) return;
   std::lock_guard<std::mutex> lock(mutex_);
   ready_.append(std::move(committed));

@@ -1,7 +1,11 @@
 #pragma once
 // The worker thread: the only user of the store. The broker thread submits
-// events (a queue push, nothing more); the worker applies them in batches, one
-// transaction per batch, and hands back what to publish once it is committed.
+// events (a queue push, nothing more); the worker applies them in transactions
+// and hands back what to publish once it is committed. Reports alone are
+// committed together every flush_ms / 2 (each commit writes every page it
+// touched, so fewer commits cost far less per report); anything with an
+// answer or a message to send (admin requests, connects, state changes)
+// is committed as soon as it is applied.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -33,17 +37,29 @@ class Worker {
 
  private:
   void run();
-  void apply_batch(std::vector<Event>& batch);
+  // Applies the events inside the open transaction (opening one if needed).
+  void apply(std::vector<Event>& batch);
+  // Runs the timers when they are due, commits, and hands over the effects.
+  void commit(bool timers_due);
+  std::chrono::steady_clock::time_point commit_due() const { return opened_at_ + commit_every_; }
 
   const Options options_;
+  const std::chrono::milliseconds commit_every_;
   std::unique_ptr<Store> store_;
   Engine engine_;
+
+  // Worker thread only: the open transaction.
+  bool open_ = false;
+  std::chrono::steady_clock::time_point opened_at_;
+  uint64_t uncommitted_ = 0;  // events applied in it
+  Effects effects_;           // what it will publish once committed
 
   std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<Event> queue_;
   Effects ready_;
   bool stopping_ = false;
+  bool urgent_ = false;  // an event that wants an answer or a send is queued
   uint64_t submitted_ = 0;               // broker thread only
   std::atomic<uint64_t> applied_{0};     // events committed by the worker
   std::thread thread_;
