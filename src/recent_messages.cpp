@@ -1,6 +1,5 @@
 #include "mosquitto_ota/recent_messages.h"
 
-#include <algorithm>
 #include <functional>
 
 namespace ota {
@@ -8,8 +7,11 @@ namespace ota {
 bool RecentMessages::first_time(const DeviceKey& device, std::string_view message_id) {
   const uint64_t h = std::hash<std::string_view>{}(message_id);
   auto it = devices_.find(device);
-  if (it != devices_.end() && std::find(it->second.ring.begin(), it->second.ring.end(), h) != it->second.ring.end()) {
-    return false;
+  if (it != devices_.end()) {
+    // No early exit: a repeat is rare, and a loop without one is vectorised.
+    bool seen = false;
+    for (uint64_t known : it->second.ring) seen |= known == h;
+    if (seen) return false;
   }
   if (total_ >= kRecentIdsInAll) {
     devices_.clear();

@@ -24,6 +24,7 @@ void Worker::submit(Event event) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     was_empty = queue_.empty();
+    if (was_empty) first_queued_at_ = std::chrono::steady_clock::now();
     queue_.push_back(std::move(event));
     urgent_ = urgent_ || urgent;
   }
@@ -67,6 +68,8 @@ void Worker::run() {
       }
       std::swap(batch, queue_);
       urgent_ = false;
+      // The group commit is due commit_every_ after its oldest event arrived.
+      if (!open_ && !batch.empty()) oldest_at_ = first_queued_at_;
       stopping = stopping_;
     }
     apply(batch);
@@ -85,12 +88,12 @@ void Worker::run() {
 }
 
 void Worker::apply(std::vector<Event>& batch) {
+  auto started = std::chrono::steady_clock::now();
   for (auto& event : batch) {
     try {
       if (!open_) {
         store_->begin();
         open_ = true;
-        opened_at_ = std::chrono::steady_clock::now();
       }
       try {
         engine_.handle(event, unix_ms(), effects_);
@@ -98,9 +101,12 @@ void Worker::apply(std::vector<Event>& batch) {
         effects_.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: an event failed: ") + e.what()});
       }
       ++uncommitted_;
-      // A large backlog is still committed every commit_every_: no accepted report
-      // waits longer than flush_ms.
-      if (std::chrono::steady_clock::now() >= commit_due()) commit(false);
+      // A large backlog is committed every commit_every_ of work: with the wait for
+      // the group commit, no accepted report waits much longer than flush_ms.
+      if (std::chrono::steady_clock::now() - started >= commit_every_) {
+        commit(false);
+        started = std::chrono::steady_clock::now();
+      }
     } catch (const std::exception& e) {
       effects_.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: store failed: ") + e.what()});
     }

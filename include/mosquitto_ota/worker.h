@@ -41,7 +41,7 @@ class Worker {
   void apply(std::vector<Event>& batch);
   // Runs the timers when they are due, commits, and hands over the effects.
   void commit(bool timers_due);
-  std::chrono::steady_clock::time_point commit_due() const { return opened_at_ + commit_every_; }
+  std::chrono::steady_clock::time_point commit_due() const { return oldest_at_ + commit_every_; }
 
   const Options options_;
   const std::chrono::milliseconds commit_every_;
@@ -50,7 +50,7 @@ class Worker {
 
   // Worker thread only: the open transaction.
   bool open_ = false;
-  std::chrono::steady_clock::time_point opened_at_;
+  std::chrono::steady_clock::time_point oldest_at_;  // arrival of its oldest event
   uint64_t uncommitted_ = 0;  // events applied in it
   Effects effects_;           // what it will publish once committed
 
@@ -60,6 +60,7 @@ class Worker {
   Effects ready_;
   bool stopping_ = false;
   bool urgent_ = false;  // an event that wants an answer or a send is queued
+  std::chrono::steady_clock::time_point first_queued_at_;  // when the oldest queued event came
   uint64_t submitted_ = 0;               // broker thread only
   std::atomic<uint64_t> applied_{0};     // events committed by the worker
   std::thread thread_;

@@ -125,3 +125,34 @@ TEST(Worker, AProgressIdSeenBeforeARestartIsNotAppliedAfterIt) {
   EXPECT_EQ(history[0].message_id, "m2");
   EXPECT_EQ(history[1].message_id, "m1");
 }
+
+TEST(Worker, ReportsAloneAreCommittedByTheGroupCommitWithoutAnyOtherEvent) {
+  TestDbFile f;
+  Options options;
+  options.flush_ms = 200;
+  Worker worker(std::make_unique<Store>(f.path), options);
+  Store reader(f.path, Store::ReadOnly{});
+  worker.submit(progress_report("m1", 10));
+  worker.submit(progress_report("m2", 20));
+  // Nothing else arrives: the open transaction must still be committed on its own.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!worker.idle() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(worker.idle());
+  EXPECT_EQ(reader.recent_progress({"lamp", "d1"}, 10).size(), 2u);
+}
+
+TEST(Worker, AnAdminRequestDoesNotWaitForTheGroupCommit) {
+  TestDbFile f;
+  Options options;
+  options.flush_ms = 60000;  // reports alone would wait 30 s
+  Worker worker(std::make_unique<Store>(f.path), options);
+  worker.submit(status_report("d1", "m1", R"({"app_ver":"7"})"));
+  worker.submit(AdminRequest{"admin", R"({"commands":[{"command":"getDevice","product":"lamp","device":"d1"}]})",
+                             "r", std::nullopt});
+  auto answer = wait_publish(worker);  // gives up after 5 s
+  ASSERT_TRUE(answer);
+  EXPECT_NE(answer->payload.find(R"("status":{"app_ver":"7"})"), std::string::npos) << answer->payload;
+  EXPECT_TRUE(worker.idle());
+}
