@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Ingest benchmark: the same load of device progress reports against a bare
+"""Ingest benchmark: the same load of device progress reports (and, with
+--status-every N, every N-th report of a device a status report) against a bare
 broker and against the broker with the plugin, interleaved, several runs.
 
 Prints per run and as medians: acknowledged reports/s, the ratio plugin/bare,
@@ -55,23 +56,25 @@ def run_once(passwd, with_plugin, args):
         poller = threading.Thread(target=poll_commits, args=(broker.db, commits, stop))
         poller.start()
     proc = subprocess.Popen([LOADGEN, "ingest", str(broker.port), "bench", "1", str(args.devices), str(args.seconds),
-                             str(args.qos), str(args.window)], stdout=subprocess.PIPE, text=True)
+                             str(args.qos), str(args.window), str(args.status_every)],
+                            stdout=subprocess.PIPE, text=True)
     acks, summary, cpu0 = [], "", None
     for line in proc.stdout:
         if line.startswith("ready"):
             cpu0, thread0 = broker.cpu_seconds(), broker.cpu_seconds(broker_thread_only=True)
         elif line.startswith("acked"):
-            _, t, n = line.split()
-            acks.append((int(t), int(n)))
+            _, t, n, statuses = line.split()
+            acks.append((int(t), int(n) - int(statuses)))  # progress reports: they are counted in SQLite
         elif line.startswith("summary"):
             summary = line
     proc.wait()
     cpu = broker.cpu_seconds() - cpu0
     thread_cpu = broker.cpu_seconds(broker_thread_only=True) - thread0
     fields = dict(kv.split("=") for kv in summary.split()[1:])
-    acked, rate = int(fields["acked"]), float(fields["rate"])
-    result = {"rate": rate, "cpu_us_per_msg": cpu / max(1, acked) * 1e6,
-              "thread_us_per_msg": thread_cpu / max(1, acked) * 1e6, "acked": acked}
+    reports, rate = int(fields["acked"]), float(fields["rate"])
+    acked = reports - int(fields["acked_status"])  # progress reports, the ones counted in SQLite
+    result = {"rate": rate, "cpu_us_per_msg": cpu / max(1, reports) * 1e6,
+              "thread_us_per_msg": thread_cpu / max(1, reports) * 1e6, "acked": acked}
     if with_plugin:
         deadline = time.time() + 30
         while time.time() < deadline and (not commits or commits[-1][1] < acked):
@@ -93,6 +96,8 @@ def main():
     p.add_argument("--qos", type=int, default=1)
     p.add_argument("--window", type=int, default=10, help="messages in flight per device")
     p.add_argument("--flush-ms", type=int, default=200)
+    p.add_argument("--status-every", type=int, default=0,
+                   help="every N-th report of a device is a status report (0: progress only)")
     args = p.parse_args()
 
     passwd = os.path.join(tempfile.mkdtemp(prefix="ota-bench-"), "passwd")
@@ -110,7 +115,7 @@ def main():
                   f"{r['cpu_us_per_msg']:.1f} us{extra}", flush=True)
     rb, rp = median([r["rate"] for r in bare]), median([r["rate"] for r in plugin])
     print(f"\n{args.devices} devices, QoS {args.qos}, window {args.window}, {args.seconds:.0f} s x {args.runs} runs, "
-          f"flush_ms {args.flush_ms}")
+          f"flush_ms {args.flush_ms}" + (f", every {args.status_every}th report a status" if args.status_every else ""))
     for name, rs, rate in (("bare  ", bare, rb), ("plugin", plugin, rp)):
         print(f"median {name}: {rate:.0f} reports/s, CPU per report: broker thread "
               f"{median([r['thread_us_per_msg'] for r in rs]):.1f} us, whole process "

@@ -1,10 +1,11 @@
 // Load generator: many simulated IotHub devices on one epoll loop, real MQTT
 // (libmosquitto, no threads of its own).
 //
-//   loadgen ingest PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW
+//   loadgen ingest PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW [STATUS_EVERY]
 //     COUNT devices report progress as fast as the broker acknowledges, WINDOW
-//     messages in flight each, for SECONDS. Prints "acked T_ms N" every 50 ms and
-//     a summary line.
+//     messages in flight each, for SECONDS; with STATUS_EVERY, every such report
+//     of a device is a status report instead (a new app_ver each time). Prints
+//     "acked T_ms N S" (all reports, status reports) every 50 ms and a summary.
 //   loadgen devices PORT PRODUCT FIRST COUNT VERSION SECONDS [DELAY_MS STATE_FILE]
 //     COUNT devices report {"firmware_ver":VERSION} at boot, then answer each
 //     $ota_upgrade command (at once, or after a random 0..DELAY_MS): progress
@@ -52,8 +53,10 @@ struct Load {
   std::string product;
   int qos = 1;
   int window = 10;
+  int status_every = 0;  // ingest: every n-th report of a device is a status report
   std::string version;
   long acked = 0;
+  long acked_status = 0;
   long sent = 0;
   long upgraded = 0;
   long connected = 0;
@@ -76,11 +79,31 @@ struct Device {
   std::string pending_version;    // the command it is acting on
   Clock::time_point act_at;       // when it finishes "installing"
   int status_mid = -1;            // the report of its new version, until acknowledged
+  std::vector<int> status_mids;   // ingest: status reports in flight
 };
 
 std::string message_id(Device* d) { return std::to_string(++d->seq) + "-" + std::to_string(getpid()); }
 
-void publish_progress(Device* d) {
+int publish_status(Device* d, const std::string& payload, int qos) {
+  std::string topic = "update_status/" + d->topic_prefix + message_id(d);
+  int mid = -1;
+  mosquitto_publish(d->mosq, &mid, topic.c_str(), static_cast<int>(payload.size()), payload.data(), qos, false);
+  return mid;
+}
+
+int publish_version(Device* d, const std::string& version) {
+  return publish_status(d, R"({"firmware_ver":")" + version + "\"}", 1);
+}
+
+// The next report of an ingesting device: progress, or now and then its status.
+void publish_report(Device* d) {
+  if (d->load->status_every > 0 && (d->seq + 1) % d->load->status_every == 0) {
+    std::string status = R"({"firmware_ver":"1.0","app_ver":"2.)" + std::to_string(d->seq) + "\"}";
+    d->status_mids.push_back(publish_status(d, status, d->load->qos));
+    ++d->in_flight;
+    ++d->load->sent;
+    return;
+  }
   char payload[128];
   int n = snprintf(payload, sizeof payload, R"({"type":"firmware","version":"1.1","progress":%ld,"desc":"downloading"})",
                    d->seq % 100);
@@ -91,14 +114,6 @@ void publish_progress(Device* d) {
   }
 }
 
-int publish_status(Device* d, const std::string& version) {
-  std::string payload = R"({"firmware_ver":")" + version + "\"}";
-  std::string topic = "update_status/" + d->topic_prefix + message_id(d);
-  int mid = -1;
-  mosquitto_publish(d->mosq, &mid, topic.c_str(), static_cast<int>(payload.size()), payload.data(), 1, false);
-  return mid;
-}
-
 void on_connect(mosquitto*, void* obj, int rc) {
   auto* d = static_cast<Device*>(obj);
   if (rc != 0) {
@@ -106,7 +121,7 @@ void on_connect(mosquitto*, void* obj, int rc) {
     exit(2);
   }
   ++d->load->connected;
-  if (d->load->mode == "devices") publish_status(d, d->boot_version);
+  if (d->load->mode == "devices") publish_version(d, d->boot_version);
 }
 
 void on_publish(mosquitto*, void* obj, int mid) {
@@ -120,11 +135,16 @@ void on_publish(mosquitto*, void* obj, int mid) {
   }
   --d->in_flight;
   ++d->load->acked;
+  auto status = std::find(d->status_mids.begin(), d->status_mids.end(), mid);
+  if (status != d->status_mids.end()) {
+    d->status_mids.erase(status);
+    ++d->load->acked_status;
+  }
   auto now = Clock::now();
   d->load->max_ack_gap_ms =
       std::max(d->load->max_ack_gap_ms, std::chrono::duration<double, std::milli>(now - d->load->last_ack).count());
   d->load->last_ack = now;
-  if (d->load->running) publish_progress(d);
+  if (d->load->running) publish_report(d);
 }
 
 // Installs the pending version: reports progress 100, records it, reports the new version.
@@ -137,7 +157,7 @@ void finish_upgrade(Device* d) {
     fprintf(d->load->state, "%s %s\n", d->name.c_str(), version.c_str());
     fflush(d->load->state);
   }
-  d->status_mid = publish_status(d, version);
+  d->status_mid = publish_version(d, version);
   d->boot_version = version;
   d->pending_version.clear();
   d->upgraded = true;
@@ -172,7 +192,7 @@ void update_interest(int epfd, Device* d) {
 
 int main(int argc, char** argv) {
   if (argc < 7) {
-    fprintf(stderr, "usage: loadgen ingest PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW\n"
+    fprintf(stderr, "usage: loadgen ingest PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW [STATUS_EVERY]\n"
                     "       loadgen devices PORT PRODUCT FIRST COUNT VERSION SECONDS\n");
     return 1;
   }
@@ -188,6 +208,7 @@ int main(int argc, char** argv) {
     seconds = atof(argv[6]);
     load.qos = argc > 7 ? atoi(argv[7]) : 1;
     load.window = argc > 8 ? atoi(argv[8]) : 10;
+    load.status_every = argc > 9 ? atoi(argv[9]) : 0;
   } else {
     load.version = argv[6];
     seconds = argc > 7 ? atof(argv[7]) : 120;
@@ -265,7 +286,7 @@ int main(int argc, char** argv) {
   load.last_ack = Clock::now();
   if (load.mode == "ingest") {
     for (auto& d : devices) {
-      for (int w = 0; w < load.window; ++w) publish_progress(&d);
+      for (int w = 0; w < load.window; ++w) publish_report(&d);
       update_interest(epfd, &d);
     }
   }
@@ -282,7 +303,7 @@ int main(int argc, char** argv) {
     }
     if (now >= next_report) {
       if (load.mode == "ingest") {
-        printf("acked %lld %ld\n", static_cast<long long>(unix_ms()), load.acked);
+        printf("acked %lld %ld %ld\n", static_cast<long long>(unix_ms()), load.acked, load.acked_status);
       } else if (load.upgraded != last_upgraded) {
         printf("upgraded %lld %ld\n", static_cast<long long>(unix_ms()), load.upgraded);
         last_upgraded = load.upgraded;
@@ -314,9 +335,9 @@ int main(int argc, char** argv) {
   }
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   if (load.mode == "ingest") {
-    printf("acked %lld %ld\n", static_cast<long long>(last_ack_ms), load.acked);
-    printf("summary acked=%ld sent=%ld seconds=%.3f rate=%.0f last_ack_ms=%lld max_ack_gap_ms=%.1f\n", load.acked,
-           load.sent, elapsed, load.acked / elapsed, static_cast<long long>(last_ack_ms), load.max_ack_gap_ms);
+    printf("acked %lld %ld %ld\n", static_cast<long long>(last_ack_ms), load.acked, load.acked_status);
+    printf("summary acked=%ld acked_status=%ld sent=%ld seconds=%.3f rate=%.0f last_ack_ms=%lld max_ack_gap_ms=%.1f\n", load.acked,
+           load.acked_status, load.sent, elapsed, load.acked / elapsed, static_cast<long long>(last_ack_ms), load.max_ack_gap_ms);
   } else {
     printf("summary upgraded=%ld of %d seconds=%.3f\n", load.upgraded, count, elapsed);
   }

@@ -1,8 +1,10 @@
-// Store cost: how much worker time one progress report costs in SQLite, by
+// Store cost: how much worker time one report costs (engine + SQLite), by
 // batch size (reports per transaction), on a fresh database file. No broker:
 // this isolates the storage path that bench/ingest.py measures end to end.
+// With STATUS_EVERY, every such report of a device is a status report with a
+// new app_ver, as `bench/ingest.py --status-every` sends.
 //
-//   store_cost DB_DIR [DEVICES] [REPORTS] [BATCH]
+//   store_cost DB_DIR [DEVICES] [REPORTS] [BATCH] [STATUS_EVERY]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,7 +17,7 @@ using namespace ota;
 
 namespace {
 
-double run(const std::string& path, int devices, int reports, int batch) {
+double run(const std::string& path, int devices, int reports, int batch, int status_every) {
   unlink(path.c_str());
   unlink((path + "-wal").c_str());
   unlink((path + "-shm").c_str());
@@ -27,13 +29,19 @@ double run(const std::string& path, int devices, int reports, int batch) {
   events.reserve(reports);
   for (int i = 0; i < reports; ++i) {
     Report r;
-    r.kind = ReportKind::Progress;
     r.device = {"bench", "d" + std::to_string(i % devices)};
     char id[32];
     snprintf(id, sizeof id, "%024x", i);
     r.message_id = id;
     r.at = 1;
-    r.progress = {"firmware", "1.1", i % 100, "downloading"};
+    const int seq = i / devices;
+    if (status_every > 0 && (seq + 1) % status_every == 0) {
+      r.kind = ReportKind::Status;
+      r.status = *check_status(R"({"firmware_ver":"1.0","app_ver":"2.)" + std::to_string(seq) + "\"}").value;
+    } else {
+      r.kind = ReportKind::Progress;
+      r.progress = {"firmware", "1.1", seq % 100, "downloading"};
+    }
     events.emplace_back(std::move(r));
   }
   auto t0 = std::chrono::steady_clock::now();
@@ -58,9 +66,10 @@ int main(int argc, char** argv) {
   int reports = argc > 3 ? atoi(argv[3]) : 200000;
   std::vector<int> batches = {10, 50, 200, 1000, 5000};
   if (argc > 4) batches = {atoi(argv[4])};
+  int status_every = argc > 5 ? atoi(argv[5]) : 0;
   for (int batch : batches) {
-    printf("batch %5d: %.2f us per progress report (%d devices, %d reports)\n", batch,
-           run(path, devices, reports, batch), devices, reports);
+    printf("batch %5d: %.2f us per report (%d devices, %d reports)\n", batch,
+           run(path, devices, reports, batch, status_every), devices, reports);
     fflush(stdout);
   }
 }

@@ -48,6 +48,9 @@ struct Store::Statements {
 };
 
 Store::Store(const std::string& path) : db_(path) {
+  // Takes effect on a new database only. Larger pages mean fewer WAL frames (two
+  // writes each) per commit: ~15% less worker time per report (bench/store_cost).
+  db_.exec("PRAGMA page_size = 16384");
   db_.exec("PRAGMA journal_mode = WAL");
   // WAL + NORMAL: a commit survives a crash of the broker process (kill -9);
   // only an OS crash may lose the last commits. No fsync per commit.
