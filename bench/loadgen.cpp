@@ -74,6 +74,7 @@ struct Device {
   std::string topic_prefix;
   long seq = 0;
   int in_flight = 0;
+  bool polls_write = true;  // registered with EPOLLOUT (as at first)
   bool upgraded = false;
   std::string boot_version;       // what it reports at boot
   std::string pending_version;    // the command it is acting on
@@ -82,7 +83,11 @@ struct Device {
   std::vector<int> status_mids;   // ingest: status reports in flight
 };
 
-std::string message_id(Device* d) { return std::to_string(++d->seq) + "-" + std::to_string(getpid()); }
+// Unique across generator processes and runs; getpid() read once (a syscall).
+std::string message_id(Device* d) {
+  static const std::string suffix = "-" + std::to_string(getpid());
+  return std::to_string(++d->seq) + suffix;
+}
 
 int publish_status(Device* d, const std::string& payload, int qos) {
   std::string topic = "update_status/" + d->topic_prefix + message_id(d);
@@ -181,9 +186,14 @@ void on_message(mosquitto*, void* obj, const mosquitto_message* m) {
   if (delay == 0) finish_upgrade(d);
 }
 
+// Asks epoll for writability only while libmosquitto has something to write; a
+// syscall only when that changes (the generator must not eat the broker's CPU).
 void update_interest(int epfd, Device* d) {
+  const bool want_write = mosquitto_want_write(d->mosq);
+  if (want_write == d->polls_write) return;
+  d->polls_write = want_write;
   epoll_event ev{};
-  ev.events = EPOLLIN | (mosquitto_want_write(d->mosq) ? static_cast<uint32_t>(EPOLLOUT) : 0u);
+  ev.events = EPOLLIN | (want_write ? static_cast<uint32_t>(EPOLLOUT) : 0u);
   ev.data.ptr = d;
   epoll_ctl(epfd, EPOLL_CTL_MOD, mosquitto_socket(d->mosq), &ev);
 }
