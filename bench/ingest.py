@@ -25,9 +25,13 @@ def poll_commits(db_path, samples, stop):
     while not os.path.exists(db_path) and not stop.is_set():
         time.sleep(0.01)
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    last_id, n = 0, 0
     while not stop.is_set():
         try:
-            n = conn.execute("SELECT COALESCE(MAX(id), 0) FROM progress_reports").fetchone()[0]
+            # Only the chunks committed since the last look: each holds n reports.
+            top, more = conn.execute("SELECT MAX(id), SUM(n) FROM progress_chunks WHERE id > ?", (last_id,)).fetchone()
+            if top is not None:
+                last_id, n = top, n + more
             samples.append((int(time.time() * 1000), n))
         except sqlite3.OperationalError:
             pass

@@ -22,6 +22,8 @@ double run(const std::string& path, int devices, int reports, int batch, int sta
   unlink((path + "-wal").c_str());
   unlink((path + "-shm").c_str());
   Store store(path);
+  // Experiments: STORE_COST_SQL="PRAGMA mmap_size = 0; ..." runs after the store opened.
+  if (const char* sql = getenv("STORE_COST_SQL")) store.db().exec(sql);
   Options options;
   Engine engine(store, options);
   Effects out;

@@ -17,10 +17,6 @@ struct Store::Statements {
         insert_version(db,
                        "INSERT OR REPLACE INTO device_versions (product, device, version_key, version) "
                        "VALUES (?1, ?2, ?3, ?4)"),
-        insert_progress(db,
-                        "INSERT INTO progress_reports "
-                        "(product, device, message_id, type, version, progress, desc, at) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
         find_device(db, "SELECT status, status_at FROM devices WHERE product = ?1 AND device = ?2"),
         list_devices(db,
                      "SELECT device, status, status_at FROM devices WHERE product = ?1 AND device > ?2 "
@@ -30,20 +26,13 @@ struct Store::Statements {
                                 "JOIN devices d ON d.product = v.product AND d.device = v.device "
                                 "WHERE v.product = ?1 AND v.version_key = ?2 AND v.version = ?3 AND v.device > ?4 "
                                 "ORDER BY v.device LIMIT ?5"),
-        recent_progress_ids(db,
-                            "SELECT message_id FROM progress_reports WHERE product = ?1 AND device = ?2 "
-                            "ORDER BY id DESC LIMIT ?3"),
-        recent_progress(db,
-                        "SELECT message_id, type, version, progress, desc, at FROM progress_reports "
-                        "WHERE product = ?1 AND device = ?2 ORDER BY id DESC LIMIT ?3"),
         is_known(db, "SELECT 1 FROM devices WHERE product = ?1 AND device = ?2"),
         device_version(db,
                        "SELECT version FROM device_versions WHERE product = ?1 AND device = ?2 AND version_key = ?3") {}
 
   Statement begin, commit, rollback;
   Statement upsert_device, delete_versions, insert_version;
-  Statement insert_progress;
-  Statement find_device, list_devices, list_devices_at_version, recent_progress_ids, recent_progress;
+  Statement find_device, list_devices, list_devices_at_version;
   Statement is_known, device_version;
 };
 
@@ -63,6 +52,7 @@ Store::Store(const std::string& path) : db_(path) {
   db_.exec("PRAGMA temp_store = MEMORY");
   schema_version_ = migrate(db_);
   st_ = std::make_unique<Statements>(db_);
+  progress_ = std::make_unique<ProgressHistory>(db_);
 }
 
 Store::Store(const std::string& path, ReadOnly) : db_(path, true) {
@@ -72,13 +62,21 @@ Store::Store(const std::string& path, ReadOnly) : db_(path, true) {
   version.step();
   schema_version_ = static_cast<int>(version.int_at(0));
   st_ = std::make_unique<Statements>(db_);
+  progress_ = std::make_unique<ProgressHistory>(db_);
 }
 
 Store::~Store() = default;
 
 void Store::begin() { st_->begin.with().run(); }
-void Store::commit() { st_->commit.with().run(); }
-void Store::rollback() { st_->rollback.with().run(); }
+void Store::commit() {
+  progress_->flush();
+  st_->commit.with().run();
+}
+
+void Store::rollback() {
+  progress_->discard();
+  st_->rollback.with().run();
+}
 
 bool Store::save_status(const DeviceKey& device, const std::string& message_id, const StatusPayload& status,
                         int64_t at) {
@@ -94,21 +92,12 @@ bool Store::save_status(const DeviceKey& device, const std::string& message_id, 
 
 void Store::append_progress(const DeviceKey& device, const std::string& message_id,
                             const ProgressPayload& progress, int64_t at) {
-  auto& s = st_->insert_progress;
-  if (progress.desc.empty()) {
-    s.with(device.product, device.device, message_id, progress.type, progress.version, progress.progress, nullptr,
-           at);
-  } else {
-    s.with(device.product, device.device, message_id, progress.type, progress.version, progress.progress,
-           progress.desc, at);
-  }
-  s.run();
+  progress_->append(device, {message_id, progress.type, progress.version, progress.progress, progress.desc, at});
 }
 
 std::vector<std::string> Store::recent_progress_ids(const DeviceKey& device, int limit) {
-  auto& s = st_->recent_progress_ids.with(device.product, device.device, limit);
   std::vector<std::string> out;
-  while (s.step()) out.push_back(s.text_at(0));
+  for (auto& r : progress_->recent(device, limit)) out.push_back(std::move(r.message_id));
   return out;
 }
 
@@ -130,12 +119,7 @@ std::vector<DeviceRecord> Store::list_devices(const std::string& product, const 
 }
 
 std::vector<ProgressRecord> Store::recent_progress(const DeviceKey& device, int limit) {
-  auto& s = st_->recent_progress.with(device.product, device.device, limit);
-  std::vector<ProgressRecord> out;
-  while (s.step()) {
-    out.push_back({s.text_at(0), s.text_at(1), s.text_at(2), static_cast<int>(s.int_at(3)), s.text_at(4), s.int_at(5)});
-  }
-  return out;
+  return progress_->recent(device, limit);
 }
 
 }  // namespace ota

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "mosquitto_ota/progress_history.h"
 #include "mosquitto_ota/reports.h"
 #include "mosquitto_ota/sqlite.h"
 #include "mosquitto_ota/topics.h"
@@ -16,15 +17,6 @@ struct DeviceRecord {
   DeviceKey key;
   std::string status;  // JSON object text
   int64_t status_at = 0;
-};
-
-struct ProgressRecord {
-  std::string message_id;
-  std::string type;
-  std::string version;
-  int progress = 0;
-  std::string desc;
-  int64_t at = 0;
 };
 
 struct VersionFilter {
@@ -46,11 +38,13 @@ class Store {
   int schema_version() const { return schema_version_; }
 
   void begin();
+  // Writes the buffered progress reports, then commits.
   void commit();
   void rollback();
 
   // False, changing nothing, when the status the device holds came with this id.
   bool save_status(const DeviceKey& device, const std::string& message_id, const StatusPayload& status, int64_t at);
+  // Buffered until commit(); reads see it at once.
   void append_progress(const DeviceKey& device, const std::string& message_id, const ProgressPayload& progress,
                        int64_t at);
   // The ids of the device's newest progress reports, newest first.
@@ -73,6 +67,7 @@ class Store {
   Db db_;
   int schema_version_ = 0;
   std::unique_ptr<Statements> st_;
+  std::unique_ptr<ProgressHistory> progress_;
 };
 
 // Applies the migrations a database lacks; returns its schema version.

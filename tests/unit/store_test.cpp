@@ -102,6 +102,80 @@ TEST(Store, ProgressHistoryIsNewestFirst) {
   EXPECT_EQ(store.recent_progress({"lamp", "d1"}, 1).size(), 1u);
 }
 
+TEST(Store, ProgressHistorySpansCommitsNewestFirstAndSurvivesReopen) {
+  TestDbFile f;
+  const DeviceKey d1{"lamp", "d1"};
+  {
+    Store store(f.path);
+    int at = 0;
+    for (int commit = 0; commit < 3; ++commit) {  // three chunks of three reports
+      store.begin();
+      for (int i = 0; i < 3; ++i, ++at) {
+        store.append_progress(d1, "m" + std::to_string(at), {"firmware", "1.1", at, at % 2 ? "" : "step"}, at);
+      }
+      store.append_progress({"lamp", "d2"}, "x" + std::to_string(commit), {"app", "2", 1, ""}, at);
+      store.commit();
+    }
+  }
+  Store store(f.path);
+  auto h = store.recent_progress(d1, 5);
+  ASSERT_EQ(h.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(h[static_cast<size_t>(i)].message_id, "m" + std::to_string(8 - i));
+    EXPECT_EQ(h[static_cast<size_t>(i)].progress, 8 - i);
+    EXPECT_EQ(h[static_cast<size_t>(i)].at, 8 - i);
+    EXPECT_EQ(h[static_cast<size_t>(i)].desc, (8 - i) % 2 ? "" : "step");
+  }
+  EXPECT_EQ(store.recent_progress(d1, 100).size(), 9u);
+  EXPECT_EQ(store.recent_progress_ids({"lamp", "d2"}, 100), (std::vector<std::string>{"x2", "x1", "x0"}));
+}
+
+TEST(Store, BufferedProgressIsReadBeforeCommitAndGoneAfterRollback) {
+  TestDbFile f;
+  Store store(f.path);
+  const DeviceKey d1{"lamp", "d1"};
+  store.begin();
+  store.append_progress(d1, "kept", {"firmware", "1.1", 10, ""}, 1);
+  store.commit();
+  store.begin();
+  store.append_progress(d1, "dropped", {"firmware", "1.1", 20, ""}, 2);
+  EXPECT_EQ(store.recent_progress_ids(d1, 10), (std::vector<std::string>{"dropped", "kept"}));
+  store.rollback();
+  EXPECT_EQ(store.recent_progress_ids(d1, 10), (std::vector<std::string>{"kept"}));
+  Store reader(f.path, Store::ReadOnly{});
+  EXPECT_EQ(reader.recent_progress_ids(d1, 10), (std::vector<std::string>{"kept"}));
+}
+
+TEST(Store, ProgressReportsOfAVersion7DatabaseBecomeChunksInOrder) {
+  TestDbFile f;
+  {
+    Db db(f.path);
+    for (int v = 0; v < 7; ++v) db.exec(migrations()[static_cast<size_t>(v)].sql);
+    db.exec("PRAGMA user_version = 7");
+    db.exec("INSERT INTO progress_reports (product, device, message_id, type, version, progress, desc, at) VALUES "
+            "('lamp','d1','a','firmware','1.1',10,'downloading',1), ('lamp','d2','z','app','2',5,NULL,2), "
+            "('lamp','d1','b','firmware','1.1',-2,NULL,3)");
+  }
+  Store store(f.path);
+  ASSERT_EQ(store.schema_version(), static_cast<int>(migrations().size()));
+  auto h = store.recent_progress({"lamp", "d1"}, 10);
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0].message_id, "b");
+  EXPECT_EQ(h[0].progress, -2);
+  EXPECT_EQ(h[0].desc, "");
+  EXPECT_EQ(h[1].message_id, "a");
+  EXPECT_EQ(h[1].type, "firmware");
+  EXPECT_EQ(h[1].version, "1.1");
+  EXPECT_EQ(h[1].desc, "downloading");
+  EXPECT_EQ(h[1].at, 1);
+  EXPECT_EQ(store.recent_progress_ids({"lamp", "d2"}, 10), (std::vector<std::string>{"z"}));
+  // New reports continue the migrated chain.
+  store.begin();
+  store.append_progress({"lamp", "d1"}, "c", {"firmware", "1.1", 50, ""}, 4);
+  store.commit();
+  EXPECT_EQ(store.recent_progress_ids({"lamp", "d1"}, 10), (std::vector<std::string>{"c", "b", "a"}));
+}
+
 TEST(Store, DevicesArePagedByNameWithinAProduct) {
   TestDbFile f;
   Store store(f.path);
