@@ -1,5 +1,7 @@
 #include "mosquitto_ota/store.h"
 
+#include <algorithm>
+
 namespace ota {
 
 struct Store::Statements {
@@ -13,7 +15,8 @@ struct Store::Statements {
                       "status = excluded.status, status_at = excluded.status_at, "
                       "status_message_id = excluded.status_message_id "
                       "WHERE devices.status_message_id IS NOT excluded.status_message_id"),
-        delete_versions(db, "DELETE FROM device_versions WHERE product = ?1 AND device = ?2"),
+        versions(db, "SELECT version_key, version FROM device_versions WHERE product = ?1 AND device = ?2"),
+        delete_version(db, "DELETE FROM device_versions WHERE product = ?1 AND device = ?2 AND version_key = ?3"),
         insert_version(db,
                        "INSERT OR REPLACE INTO device_versions (product, device, version_key, version) "
                        "VALUES (?1, ?2, ?3, ?4)"),
@@ -31,7 +34,7 @@ struct Store::Statements {
                        "SELECT version FROM device_versions WHERE product = ?1 AND device = ?2 AND version_key = ?3") {}
 
   Statement begin, commit, rollback;
-  Statement upsert_device, delete_versions, insert_version;
+  Statement upsert_device, versions, delete_version, insert_version;
   Statement find_device, list_devices, list_devices_at_version;
   Statement is_known, device_version;
 };
@@ -83,9 +86,20 @@ bool Store::save_status(const DeviceKey& device, const std::string& message_id, 
   auto& upsert = st_->upsert_device.with(device.product, device.device, status.json, at, message_id);
   upsert.run();
   if (upsert.changes() == 0) return false;  // the status it holds came with this id
-  st_->delete_versions.with(device.product, device.device).run();
+  // Only the versions that changed are written: a device mostly reports the
+  // versions it already had (at every boot), and each row costs two B-trees.
+  std::vector<VersionField> stored;
+  auto& old = st_->versions.with(device.product, device.device);
+  while (old.step()) stored.push_back({old.text_at(0), old.text_at(1)});
+  for (const auto& s : stored) {
+    auto now = std::find_if(status.versions.begin(), status.versions.end(), [&](const VersionField& v) { return v.key == s.key; });
+    if (now == status.versions.end()) st_->delete_version.with(device.product, device.device, s.key).run();
+  }
   for (const auto& v : status.versions) {
-    st_->insert_version.with(device.product, device.device, v.key, v.value).run();
+    auto before = std::find_if(stored.begin(), stored.end(), [&](const VersionField& s) { return s.key == v.key; });
+    if (before == stored.end() || before->value != v.value) {
+      st_->insert_version.with(device.product, device.device, v.key, v.value).run();
+    }
   }
   return true;
 }

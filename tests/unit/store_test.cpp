@@ -189,3 +189,18 @@ TEST(Store, DevicesArePagedByNameWithinAProduct) {
   ASSERT_EQ(rest.size(), 1u);
   EXPECT_EQ(rest[0].key.device, "d");
 }
+
+TEST(Store, AStatusKeepsUnchangedVersionsAndDropsMissingOnes) {
+  TestDbFile f;
+  Store store(f.path);
+  const DeviceKey d1{"lamp", "d1"};
+  store.save_status(d1, "s1", status(R"({"firmware_ver":"1.0","app_ver":"1","os_ver":"7"})"), 1);
+  store.save_status(d1, "s2", status(R"({"firmware_ver":"1.0","app_ver":"2"})"), 2);
+  EXPECT_EQ(store.device_version(d1, "firmware_ver"), "1.0");
+  EXPECT_EQ(store.device_version(d1, "app_ver"), "2");
+  EXPECT_FALSE(store.device_version(d1, "os_ver"));
+  EXPECT_TRUE(store.list_devices("lamp", "", 10, VersionFilter{"app_ver", "1"}).empty());
+  EXPECT_EQ(store.list_devices("lamp", "", 10, VersionFilter{"app_ver", "2"}).size(), 1u);
+  EXPECT_EQ(store.list_devices("lamp", "", 10, VersionFilter{"firmware_ver", "1.0"}).size(), 1u);
+  EXPECT_TRUE(store.list_devices("lamp", "", 10, VersionFilter{"os_ver", "7"}).empty());
+}
