@@ -91,12 +91,16 @@ bool Store::save_status(const DeviceKey& device, const std::string& message_id, 
   std::vector<VersionField> stored;
   auto& old = st_->versions.with(device.product, device.device);
   while (old.step()) stored.push_back({old.text_at(0), old.text_at(1)});
-  for (const auto& s : stored) {
-    auto now = std::find_if(status.versions.begin(), status.versions.end(), [&](const VersionField& v) { return v.key == s.key; });
-    if (now == status.versions.end()) st_->delete_version.with(device.product, device.device, s.key).run();
+  auto find_key = [](const std::vector<VersionField>& fields, const std::string& key) {
+    return std::find_if(fields.begin(), fields.end(), [&](const VersionField& f) { return f.key == key; });
+  };
+  for (const auto& was : stored) {
+    if (find_key(status.versions, was.key) == status.versions.end()) {
+      st_->delete_version.with(device.product, device.device, was.key).run();
+    }
   }
   for (const auto& v : status.versions) {
-    auto before = std::find_if(stored.begin(), stored.end(), [&](const VersionField& s) { return s.key == v.key; });
+    auto before = find_key(stored, v.key);
     if (before == stored.end() || before->value != v.value) {
       st_->insert_version.with(device.product, device.device, v.key, v.value).run();
     }
