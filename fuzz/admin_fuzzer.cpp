@@ -1,6 +1,6 @@
 // Admin request handling on any payload, against a real SQLite database with
-// devices, a job and executions in it. Each input runs in a transaction that is
-// rolled back, so inputs do not pile up state.
+// devices, their progress history, a job and executions in it. Each input runs
+// in a transaction that is rolled back, so inputs do not pile up state.
 #include <unistd.h>
 
 #include <cstddef>
@@ -23,6 +23,13 @@ struct World {
       ota::DeviceKey d{"lamp", "d" + std::to_string(i)};
       store->save_status(d, "boot", *ota::check_status(R"({"firmware_ver":"1.0"})").value, 1);
       if (i % 2) presence.opened(static_cast<uint64_t>(i), d, d.username());
+      for (int chunk = 0; chunk < i % 4; ++chunk) {  // progress history in chunks, for getDevice
+        store->begin();
+        for (int k = 0; k < 3; ++k) {
+          store->append_progress(d, "p" + std::to_string(chunk * 3 + k), {"firmware", "1.1", k * 40, "step"}, 1);
+        }
+        store->commit();
+      }
     }
     ota::JobSpec spec;
     spec.product = "lamp";
