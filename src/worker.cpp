@@ -58,8 +58,7 @@ void Worker::run() {
     bool stopping;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      // Only the worker thread touches the engine, so asking it here is safe.
-      auto timers_due = last_timers + std::chrono::milliseconds(engine_.wants_fast_ticks() ? 10 : 100);
+      auto timers_due = last_timers + timer_period();
       if (open_) {
         // Reports gather in the open transaction until it is due or something urgent comes.
         wake_.wait_until(lock, std::min(timers_due, commit_due()), [this] { return stopping_ || urgent_; });
@@ -75,7 +74,7 @@ void Worker::run() {
     apply(batch);
     batch.clear();
     const auto now = clock::now();
-    const bool timers = now >= last_timers + std::chrono::milliseconds(engine_.wants_fast_ticks() ? 10 : 100);
+    const bool timers = now >= last_timers + timer_period();
     if (timers || stopping || !effects_.empty() || (open_ && now >= commit_due())) {
       commit(timers);
       if (timers) last_timers = now;

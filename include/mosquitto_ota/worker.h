@@ -42,6 +42,10 @@ class Worker {
   // Runs the timers when they are due, commits, and hands over the effects.
   void commit(bool timers_due);
   std::chrono::steady_clock::time_point commit_due() const { return oldest_at_ + commit_every_; }
+  // How often the engine's timers run. Worker thread only: it asks the engine.
+  std::chrono::milliseconds timer_period() const {
+    return std::chrono::milliseconds(engine_.wants_fast_ticks() ? 10 : 100);
+  }
 
   const Options options_;
   const std::chrono::milliseconds commit_every_;
