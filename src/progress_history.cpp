@@ -82,12 +82,17 @@ void ProgressHistory::append(const DeviceKey& device, ProgressRecord record) {
   pending_[device].push_back(std::move(record));
 }
 
+std::optional<int64_t> ProgressHistory::newest_chunk(const DeviceKey& device) {
+  auto& head = st_->head.with(device.product, device.device);
+  std::optional<int64_t> id;
+  if (head.step()) id = head.int_at(0);
+  head.finish();
+  return id;
+}
+
 void ProgressHistory::flush() {
   for (const auto& [device, records] : pending_) {
-    auto& head = st_->head.with(device.product, device.device);
-    std::optional<int64_t> prev;
-    if (head.step()) prev = head.int_at(0);
-    head.finish();
+    const std::optional<int64_t> prev = newest_chunk(device);
     auto& insert = st_->insert_chunk.with(device.product, device.device, prev, static_cast<int64_t>(records.size()),
                                           encode(records));
     insert.step();
@@ -104,10 +109,7 @@ std::vector<ProgressRecord> ProgressHistory::recent(const DeviceKey& device, int
   if (auto it = pending_.find(device); it != pending_.end()) {
     for (auto r = it->second.rbegin(); r != it->second.rend() && out.size() < want; ++r) out.push_back(*r);
   }
-  auto& head = st_->head.with(device.product, device.device);
-  std::optional<int64_t> next;
-  if (head.step()) next = head.int_at(0);
-  head.finish();
+  std::optional<int64_t> next = newest_chunk(device);
   while (next && out.size() < want) {
     auto& chunk = st_->chunk.with(*next);
     if (!chunk.step()) break;

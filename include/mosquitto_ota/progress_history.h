@@ -5,6 +5,7 @@
 // device's previous one (sql/008_progress_chunks.sql says why).
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -39,6 +40,8 @@ class ProgressHistory {
 
  private:
   struct Statements;
+  std::optional<int64_t> newest_chunk(const DeviceKey& device);  // from progress_heads
+
   std::unique_ptr<Statements> st_;
   std::unordered_map<DeviceKey, std::vector<ProgressRecord>, DeviceKeyHash> pending_;
 };
