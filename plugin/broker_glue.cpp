@@ -56,6 +56,47 @@ int log_level(LogLevel level) {
   }
 }
 
+// A login proven authenticated: the device is online from now on.
+void open_session(PluginState& st, Sessions::Session&& s) {
+  st.presence.opened(s.conn, s.device, s.client_id);
+  st.worker->submit(ConnectionOpened{s.conn, std::move(s.device), std::move(s.client_id)});
+}
+
+void close_session(PluginState& st, uint64_t conn) {
+  st.presence.closed(conn);
+  st.worker->submit(ConnectionClosed{conn});
+}
+
+// A device report from a PUBLISH (its ACL check, or its MESSAGE event when
+// another plugin answered the ACL first) or a will (only ever ACL-checked):
+// checked whole, identity and payload, then handed to the worker.
+int take_report(PluginState& st, mosquitto* client, const char* topic, const ParsedReportTopic& parsed,
+                const void* payload, uint32_t payloadlen, bool retain) {
+  const char* username = mosquitto_client_username(client);
+  std::string error = parsed.error;
+  if (parsed.topic) {
+    std::string_view body(static_cast<const char*>(payload), payloadlen);
+    if (payloadlen == 0 && retain) {
+      // Clears a retained message on the device's own topic: nothing to store.
+      if (parsed.topic->device.is_username(username ? username : "")) return MOSQ_ERR_SUCCESS;
+      error = "client username is not " + parsed.topic->device.username();
+    } else {
+      auto report = check_report(*parsed.topic, username ? username : "", body, st.options.max_payload_bytes, unix_ms());
+      if (report.value) {
+        st.worker->submit(std::move(*report.value));
+        st.taken_client = client;
+        st.taken_payload = payload;
+        return MOSQ_ERR_SUCCESS;
+      }
+      error = report.error;
+    }
+  }
+  // Denied, not an error code: any other code would disconnect the client.
+  mosquitto_log_printf(MOSQ_LOG_NOTICE, "mosquitto_ota: refused publish to %s from client %s: %s", topic,
+                       client_label(client).c_str(), error.c_str());
+  return MOSQ_ERR_ACL_DENIED;
+}
+
 }  // namespace
 
 int on_basic_auth(int, void* event_data, void* user_data) {
@@ -64,15 +105,18 @@ int on_basic_auth(int, void* event_data, void* user_data) {
     auto& st = state(user_data);
     auto device = ev->username ? device_from_username(ev->username) : std::nullopt;
     if (device) {
-      uint64_t conn = ++st.next_connection;
-      auto [it, fresh] = st.connections.emplace(ev->client, conn);
-      if (!fresh) {
-        st.presence.closed(it->second);
-        st.worker->submit(ConnectionClosed{it->second});
-        it->second = conn;
+      std::string client_id = client_label(ev->client);
+      if (!client_id_fits(*device, client_id)) {
+        mosquitto_log_printf(MOSQ_LOG_NOTICE,
+                             "mosquitto_ota: refused login of %s with client id %s: a device's client id must be "
+                             "%s or %s/{suffix}",
+                             ev->username, client_id.c_str(), ev->username, ev->username);
+        return MOSQ_ERR_AUTH;
       }
-      st.presence.opened(conn, *device, client_label(ev->client));
-      st.worker->submit(ConnectionOpened{conn, std::move(*device), client_label(ev->client)});
+      // Not a session yet: password_file or a later authenticator may still refuse it.
+      if (auto replaced = st.sessions.login_attempt(ev->client, std::move(*device), std::move(client_id))) {
+        close_session(st, *replaced);
+      }
     }
     // Authentication itself is left to the broker's authenticator.
     return MOSQ_ERR_PLUGIN_DEFER;
@@ -83,22 +127,25 @@ int on_disconnect(int, void* event_data, void* user_data) {
   return guarded("disconnect", MOSQ_ERR_SUCCESS, [&] {
     auto* ev = static_cast<mosquitto_evt_disconnect*>(event_data);
     auto& st = state(user_data);
-    auto it = st.connections.find(ev->client);
-    if (it != st.connections.end()) {
-      st.presence.closed(it->second);
-      st.worker->submit(ConnectionClosed{it->second});
-      st.connections.erase(it);
-    }
+    if (auto conn = st.sessions.closed(ev->client)) close_session(st, *conn);
     return MOSQ_ERR_SUCCESS;
   });
 }
 
 int on_acl_check(int, void* event_data, void* user_data) {
-  return guarded("acl check", MOSQ_ERR_ACL_DENIED, [&] {
+  return guarded("acl check", MOSQ_ERR_ACL_DENIED, [&]() -> int {
     auto* ev = static_cast<mosquitto_evt_acl_check*>(event_data);
-    const char* username = mosquitto_client_username(ev->client);
+    auto& st = state(user_data);
+    // Only a connected client is ACL-checked: its login was accepted.
+    if (auto session = st.sessions.proven(ev->client)) open_session(st, std::move(*session));
     Access access = access_of(ev->access);
-    AclDecision d = state(user_data).acl.check(username ? username : "", ev->topic, access);
+    if (access == Access::Write) {
+      st.taken_client = nullptr;  // a new publish (or a will) is being checked
+      auto parsed = parse_report_topic(ev->topic);
+      if (parsed.ours) return take_report(st, ev->client, ev->topic, parsed, ev->payload, ev->payloadlen, ev->retain);
+    }
+    const char* username = mosquitto_client_username(ev->client);
+    AclDecision d = st.acl.check(username ? username : "", ev->topic, access);
     switch (d.answer) {
       case AclAnswer::Allow:
         return MOSQ_ERR_SUCCESS;
@@ -116,27 +163,18 @@ int on_acl_check(int, void* event_data, void* user_data) {
 }
 
 int on_message(int, void* event_data, void* user_data) {
-  return guarded("message", MOSQ_ERR_ACL_DENIED, [&] {
+  return guarded("message", MOSQ_ERR_ACL_DENIED, [&]() -> int {
     auto* ev = static_cast<mosquitto_evt_message*>(event_data);
     auto& st = state(user_data);
     auto parsed = parse_report_topic(ev->topic);
     if (!parsed.ours) return MOSQ_ERR_SUCCESS;
-    std::string error = parsed.error;
-    if (parsed.topic) {
-      const char* username = mosquitto_client_username(ev->client);
-      auto report = check_report(*parsed.topic, username ? username : "",
-                                 std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen),
-                                 st.options.max_payload_bytes, unix_ms());
-      if (report.value) {
-        st.worker->submit(std::move(*report.value));
-        return MOSQ_ERR_SUCCESS;
-      }
-      error = report.error;
+    if (ev->client == st.taken_client && ev->payload == st.taken_payload) {
+      st.taken_client = nullptr;  // taken at its ACL check
+      return MOSQ_ERR_SUCCESS;
     }
-    // Denied, not an error code: any other code would disconnect the client.
-    mosquitto_log_printf(MOSQ_LOG_NOTICE, "mosquitto_ota: refused publish to %s from client %s: %s", ev->topic,
-                         client_label(ev->client).c_str(), error.c_str());
-    return MOSQ_ERR_ACL_DENIED;
+    // Another plugin answered the ACL check first: check it here (a repeat is
+    // harmless, the worker applies a message id once).
+    return take_report(st, ev->client, ev->topic, parsed, ev->payload, ev->payloadlen, ev->retain);
   });
 }
 
@@ -147,6 +185,8 @@ int on_control(int, void* event_data, void* user_data) {
     AdminRequest request;
     const char* username = mosquitto_client_username(ev->client);
     request.username = username ? username : "";
+    request.client_id = client_label(ev->client);
+    request.qos = ev->qos;
     request.payload.assign(static_cast<const char*>(ev->payload), ev->payloadlen);
     request.response_topic = std::string(kAdminResponseTopic);
 
@@ -201,7 +241,10 @@ void deliver_effects(Effects&& effects) {
 
 int on_tick(int, void*, void* user_data) {
   return guarded("tick", MOSQ_ERR_SUCCESS, [&] {
-    deliver_effects(state(user_data).worker->take_ready());
+    auto& st = state(user_data);
+    // A login still connected a loop pass later was accepted (a refused one is gone by now).
+    for (auto& session : st.sessions.prove_all_pending()) open_session(st, std::move(session));
+    deliver_effects(st.worker->take_ready());
     return MOSQ_ERR_SUCCESS;
   });
 }

@@ -2,12 +2,12 @@
 // State the Mosquitto glue keeps on the broker thread.
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
 
 #include "mosquitto_ota/acl_rules.h"
 #include "mosquitto_ota/job_store.h"
 #include "mosquitto_ota/options.h"
 #include "mosquitto_ota/presence.h"
+#include "mosquitto_ota/sessions.h"
 #include "mosquitto_ota/store.h"
 #include "mosquitto_ota/worker.h"
 
@@ -28,10 +28,12 @@ struct PluginState {
   std::unique_ptr<JobStore> reader_jobs;
   Presence presence;
   mosquitto_plugin_id_t* id = nullptr;
-  // Device connections by the broker's client object, numbered so that a reused
-  // pointer is never mistaken for an earlier connection.
-  std::unordered_map<const mosquitto*, uint64_t> connections;
-  uint64_t next_connection = 0;
+  // Device logins and the sessions proven authenticated, by the broker's client object.
+  Sessions sessions;
+  // The report a publish's ACL check just handed to the worker: its MESSAGE event
+  // (same client, same payload buffer) then has nothing left to do.
+  const mosquitto* taken_client = nullptr;
+  const void* taken_payload = nullptr;
 };
 
 // broker_glue.cpp: the event callbacks, registered by plugin.cpp.

@@ -70,21 +70,17 @@ AclDecision AclRules::check(std::string_view username, std::string_view topic, A
 
   if (is_under(topic, kAdminTopic)) return check_admin_topic(username, access);
 
-  if (access == Access::Write) {
-    auto parsed = parse_report_topic(topic);
-    if (parsed.ours) {
-      if (!parsed.topic) return {AclAnswer::Deny, parsed.error};
-      if (!parsed.topic->device.is_username(username)) {
-        return {AclAnswer::Deny, "client username is not " + parsed.topic->device.username()};
-      }
-      return {AclAnswer::Allow, {}};
-    }
-  }
-
+  // Device reports (update_status/..., update_ota_status/...) are decided with their payload, by the caller.
   if (topic.rfind("cmd/", 0) != 0) return fallback();  // the common case, without splitting
   auto levels = split_topic(topic);
+  if (access == Access::Write) {
+    if (device_from_username(username)) return {AclAnswer::Deny, "devices may not publish under cmd/"};
+    if (levels.size() >= 4 && !levels[3].empty() && levels[3][0] == '$') {
+      return {AclAnswer::Deny, "cmd/{product}/{device}/$... topics are sent by the plugin only"};
+    }
+    return fallback();
+  }
   if (is_ota_command_topic(levels)) {
-    if (access == Access::Write) return {AclAnswer::Deny, "OTA commands are sent by the plugin only"};
     auto device = device_from_username(username);
     if (device && levels[1] == device->product && levels[2] == device->device) return {AclAnswer::Allow, {}};
   }

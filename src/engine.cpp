@@ -5,7 +5,8 @@
 namespace ota {
 
 Engine::Engine(Store& store, const Options& options)
-    : store_(store), jobs_(store.db()), upgrades_(store, jobs_, presence_, options) {}
+    : store_(store), jobs_(store.db()), upgrades_(store, jobs_, presence_, options),
+      admin_requests_(store.db()) {}
 
 void Engine::handle(Event& event, int64_t now_ms, Effects& out) {
   if (auto* report = std::get_if<Report>(&event)) {
@@ -40,11 +41,24 @@ void Engine::on_report(Report& report, int64_t now_ms, Effects& out) {
 }
 
 void Engine::on_admin(AdminRequest& request, int64_t now_ms, Effects& out) {
-  AdminContext ctx{store_, jobs_, &upgrades_, presence_, now_ms, out};
   Outgoing response;
   response.topic = request.response_topic;
+  response.correlation_data = request.correlation_data;
+  // A QoS 2 request that changes state runs once, however often it is retransmitted.
+  std::optional<std::string> replay_key;
+  if (request.qos == 2 && !admin_request_is_read_only(request.payload)) {
+    replay_key = AdminRequestLog::key(request.client_id, request.payload, request.correlation_data);
+    if (auto previous = admin_requests_.answer_of(*replay_key, now_ms)) {
+      out.logs.push_back({LogLevel::Info, "mosquitto_ota: repeated QoS 2 admin request from client " +
+                                              request.client_id + " answered again, not run again"});
+      response.payload = std::move(*previous);
+      out.publishes.push_back(std::move(response));
+      return;
+    }
+  }
+  AdminContext ctx{store_, jobs_, &upgrades_, presence_, now_ms, out};
   response.payload = handle_admin_request(ctx, request.payload);
-  response.correlation_data = std::move(request.correlation_data);
+  if (replay_key) admin_requests_.remember(*replay_key, response.payload, now_ms);
   out.publishes.push_back(std::move(response));
 }
 

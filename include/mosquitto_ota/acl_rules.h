@@ -1,6 +1,8 @@
 #pragma once
-// Who may publish and subscribe to the topics the plugin owns (SPEC "Device ->
-// broker", "Admin request/response"). Everything else gets the acl_default answer.
+// Who may publish and subscribe to the admin and command topics (SPEC "Admin
+// request/response", "Hostile input"). Publishes to device report topics are
+// decided with their payload (check_report); everything else gets the
+// acl_default answer.
 #include <string>
 #include <string_view>
 #include <vector>

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "mosquitto_ota/admin_requests.h"
 #include "mosquitto_ota/effects.h"
 #include "mosquitto_ota/job_store.h"
 #include "mosquitto_ota/options.h"
@@ -23,7 +24,7 @@ namespace ota {
 struct ConnectionOpened {
   uint64_t conn;
   DeviceKey device;
-  std::string client_id;
+  std::string client_id{};
 };
 
 struct ConnectionClosed {
@@ -35,6 +36,8 @@ struct AdminRequest {
   std::string payload;
   std::string response_topic;  // $CONTROL/ota/v1/response or the MQTT 5 Response Topic
   std::optional<std::string> correlation_data;
+  std::string client_id{};
+  int qos = 0;
 };
 
 using Event = std::variant<Report, ConnectionOpened, ConnectionClosed, AdminRequest>;
@@ -60,6 +63,7 @@ class Engine {
   RecentMessages recent_;
   JobStore jobs_;
   Upgrades upgrades_;
+  AdminRequestLog admin_requests_;
 };
 
 }  // namespace ota
