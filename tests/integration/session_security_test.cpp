@@ -1,6 +1,9 @@
 // Logins, client ids and command topics under attack, on a real broker (SPEC
 // "Hostile input, overload and faults": only authenticated sessions count, client
 // ids are bound to the device, nobody but the plugin publishes OTA commands).
+#include <unistd.h>
+
+#include <cstdlib>
 #include <fstream>
 
 #include "raw_mqtt.h"
@@ -10,8 +13,13 @@ namespace ota_test {
 namespace {
 
 // The broker's access control around the plugin: everything allowed by the
-// plugin's acl_default, or acl_default defer with an acl_file deciding the rest.
-enum class AclMode { DefaultAllow, DeferToAclFile };
+// plugin's acl_default, acl_default defer with an acl_file deciding the rest, or
+// the dynamic-security plugin authenticating the device under attack.
+enum class AclMode { DefaultAllow, DeferToAclFile, DynamicSecurity };
+
+constexpr const char* kDynsecPlugin = "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so";
+
+int run(const std::string& command) { return std::system((command + " >/dev/null 2>&1").c_str()); }
 
 class LoginAttacks : public UpgradeTest, public ::testing::WithParamInterface<AclMode> {
  protected:
@@ -25,8 +33,29 @@ class LoginAttacks : public UpgradeTest, public ::testing::WithParamInterface<Ac
                                          << "user admin\ntopic readwrite ota-test/#\n";
       c.extra_lines.push_back("acl_file " + dir.path() + "/acl");
     }
+    if (GetParam() == AclMode::DynamicSecurity) {
+      // mosquitto_ota first: the broker asks authentication plugins in order and stops at the first answer.
+      EXPECT_EQ(run("mosquitto_ctrl dynsec init " + dir.path() + "/dynsec.json dynadmin " + kPassword), 0);
+      c.extra_lines.push_back(std::string("plugin ") + kDynsecPlugin);
+      c.extra_lines.push_back("plugin_opt_config_file " + dir.path() + "/dynsec.json");
+    }
     return c;
   }
+
+  void SetUp() override {
+    if (GetParam() == AclMode::DynamicSecurity && access(kDynsecPlugin, R_OK) != 0) {
+      GTEST_SKIP() << kDynsecPlugin << " is not installed";
+    }
+    UpgradeTest::SetUp();
+    if (GetParam() == AclMode::DynamicSecurity) {
+      // d3 is known to dynamic-security only (its password there is not the password file's).
+      ASSERT_EQ(run("mosquitto_ctrl -h 127.0.0.1 -p " + std::to_string(broker->port()) + " -u dynadmin -P " +
+                    kPassword + " dynsec createClient p1/d3 -p " + kD3Password),
+                0);
+    }
+  }
+
+  static constexpr const char* kD3Password = "dynsec-d3";
 
   int login(const std::string& username, const std::string& password, const std::string& client_id) {
     ClientOptions o;
@@ -36,6 +65,12 @@ class LoginAttacks : public UpgradeTest, public ::testing::WithParamInterface<Ac
     o.protocol = MQTT_PROTOCOL_V5;
     MqttClient c(broker->port(), o);
     return c.connect();
+  }
+
+  SimDevice& d3_sim() {
+    std::string password = GetParam() == AclMode::DynamicSecurity ? kD3Password : kPassword;
+    sims.push_back(std::make_unique<SimDevice>(broker->port(), "p1", "d3", "1.0", "", password));
+    return *sims.back();
   }
 
   // Everything published to `d` before this call has reached it once it returns.
@@ -49,7 +84,8 @@ class LoginAttacks : public UpgradeTest, public ::testing::WithParamInterface<Ac
 
 TEST_P(LoginAttacks, ARefusedLoginNeverMakesADeviceOnlineNorCollectsItsCommands) {
   auto& d1 = booted("d1");
-  booted("d3").disconnect();
+  d3_sim().boot();
+  sims.back()->disconnect();
   std::string job = create_job(R"(,"devices":["d3"])");
   ASSERT_EQ(get_job(job)["data"]["counts"]["queued"].GetInt(), 1);
 
@@ -70,15 +106,23 @@ TEST_P(LoginAttacks, ARefusedLoginNeverMakesADeviceOnlineNorCollectsItsCommands)
   EXPECT_TRUE(d1.commands().empty());
 
   // The real d3 gets its command: the test would see one sent to the wrong place.
-  auto& d3 = booted("d3");
+  auto& d3 = d3_sim();
+  d3.boot();
   ASSERT_TRUE(d3.wait_command());
   EXPECT_TRUE(execution_reaches(job, "d3", "sent"));
   EXPECT_TRUE(d1.commands().empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(AclModes, LoginAttacks, ::testing::Values(AclMode::DefaultAllow, AclMode::DeferToAclFile),
+INSTANTIATE_TEST_SUITE_P(AclModes, LoginAttacks, ::testing::Values(AclMode::DefaultAllow, AclMode::DeferToAclFile, AclMode::DynamicSecurity),
                          [](const auto& info) {
-                           return info.param == AclMode::DefaultAllow ? "DefaultAllow" : "DeferToAclFile";
+                           switch (info.param) {
+                             case AclMode::DefaultAllow:
+                               return "DefaultAllow";
+                             case AclMode::DeferToAclFile:
+                               return "DeferToAclFile";
+                             default:
+                               return "DynamicSecurity";
+                           }
                          });
 
 class ClientIds : public UpgradeTest {};

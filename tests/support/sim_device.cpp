@@ -22,11 +22,12 @@ std::optional<OtaCommand> parse_command(const Message& m) {
 }  // namespace
 
 SimDevice::SimDevice(int port, std::string product, std::string device, std::string firmware_ver,
-                     std::string client_suffix)
+                     std::string client_suffix, std::string password)
     : product_(std::move(product)), device_(std::move(device)), firmware_ver_(std::move(firmware_ver)) {
   ClientOptions o;
   o.username = product_ + "/" + device_;
   o.client_id = o.username + client_suffix;
+  o.password = std::move(password);
   o.protocol = MQTT_PROTOCOL_V5;
   client_ = std::make_unique<MqttClient>(port, o);
 }

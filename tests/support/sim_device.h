@@ -22,7 +22,7 @@ struct OtaCommand {
 class SimDevice {
  public:
   SimDevice(int port, std::string product, std::string device, std::string firmware_ver,
-            std::string client_suffix = "");
+            std::string client_suffix = "", std::string password = kPassword);
 
   // Connects and reports {"firmware_ver": ...} as IotHub devices do at boot.
   void boot();
