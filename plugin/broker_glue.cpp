@@ -56,6 +56,21 @@ int log_level(LogLevel level) {
   }
 }
 
+// A notice about something a client did, within the log budget.
+template <typename... Args>
+void log_refusal(PluginState& st, const char* format, Args... args) {
+  uint64_t left_out = 0;
+  if (!st.refusals.admit(unix_ms(), left_out)) return;
+  char line[1024];
+  snprintf(line, sizeof line, format, args...);
+  if (left_out > 0) {
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "mosquitto_ota: %s (and %llu more refusals not logged)", line,
+                         static_cast<unsigned long long>(left_out));
+  } else {
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "mosquitto_ota: %s", line);
+  }
+}
+
 // A login proven authenticated: the device is online from now on.
 void open_session(PluginState& st, Sessions::Session&& s) {
   st.presence.opened(s.conn, s.device, s.client_id);
@@ -92,8 +107,7 @@ int take_report(PluginState& st, mosquitto* client, const char* topic, const Par
     }
   }
   // Denied, not an error code: any other code would disconnect the client.
-  mosquitto_log_printf(MOSQ_LOG_NOTICE, "mosquitto_ota: refused publish to %s from client %s: %s", topic,
-                       client_label(client).c_str(), error.c_str());
+  log_refusal(st, "refused publish to %s from client %s: %s", topic, client_label(client).c_str(), error.c_str());
   return MOSQ_ERR_ACL_DENIED;
 }
 
@@ -107,10 +121,8 @@ int on_basic_auth(int, void* event_data, void* user_data) {
     if (device) {
       std::string client_id = client_label(ev->client);
       if (!client_id_fits(*device, client_id)) {
-        mosquitto_log_printf(MOSQ_LOG_NOTICE,
-                             "mosquitto_ota: refused login of %s with client id %s: a device's client id must be "
-                             "%s or %s/{suffix}",
-                             ev->username, client_id.c_str(), ev->username, ev->username);
+        log_refusal(st, "refused login of %s with client id %s: a device's client id must be %s or %s/{suffix}",
+                    ev->username, client_id.c_str(), ev->username, ev->username);
         return MOSQ_ERR_AUTH;
       }
       // Not a session yet: password_file or a later authenticator may still refuse it.
@@ -151,9 +163,8 @@ int on_acl_check(int, void* event_data, void* user_data) {
         return MOSQ_ERR_SUCCESS;
       case AclAnswer::Deny:
         if (access == Access::Write || access == Access::Subscribe) {
-          mosquitto_log_printf(MOSQ_LOG_NOTICE, "mosquitto_ota: denied %s %s for client %s: %s",
-                               access == Access::Write ? "publish to" : "subscribe to", ev->topic,
-                               client_label(ev->client).c_str(), d.reason.c_str());
+          log_refusal(st, "denied %s %s for client %s: %s", access == Access::Write ? "publish to" : "subscribe to",
+                      ev->topic, client_label(ev->client).c_str(), d.reason.c_str());
         }
         return MOSQ_ERR_ACL_DENIED;
       default:
@@ -244,6 +255,11 @@ int on_tick(int, void*, void* user_data) {
     auto& st = state(user_data);
     // A login still connected a loop pass later was accepted (a refused one is gone by now).
     for (auto& session : st.sessions.prove_all_pending()) open_session(st, std::move(session));
+    uint64_t left_out = 0;
+    if (st.refusals.overdue_left_out(unix_ms(), left_out)) {
+      mosquitto_log_printf(MOSQ_LOG_NOTICE, "mosquitto_ota: %llu more refusals not logged",
+                           static_cast<unsigned long long>(left_out));
+    }
     deliver_effects(st.worker->take_ready());
     return MOSQ_ERR_SUCCESS;
   });

@@ -5,6 +5,7 @@
 
 #include "mosquitto_ota/acl_rules.h"
 #include "mosquitto_ota/job_store.h"
+#include "mosquitto_ota/log_budget.h"
 #include "mosquitto_ota/options.h"
 #include "mosquitto_ota/presence.h"
 #include "mosquitto_ota/sessions.h"
@@ -34,6 +35,8 @@ struct PluginState {
   // (same client, same payload buffer) then has nothing left to do.
   const mosquitto* taken_client = nullptr;
   const void* taken_payload = nullptr;
+  // Lines about refused publishes, subscriptions and logins: clients can cause them at will.
+  LogBudget refusals{20};
 };
 
 // broker_glue.cpp: the event callbacks, registered by plugin.cpp.
