@@ -223,7 +223,7 @@ int on_control(int, void* event_data, void* user_data) {
       AdminContext ctx{*st.reader, *st.reader_jobs, nullptr, st.presence, unix_ms(), out};
       out.publishes.push_back(Outgoing{"", request.response_topic, handle_admin_request(ctx, request.payload), 1,
                                        std::move(request.correlation_data)});
-      deliver_effects(std::move(out));
+      deliver_effects(st, std::move(out));
     } else {
       st.worker->submit(std::move(request));  // ordered after what is pending; answered once committed
     }
@@ -231,9 +231,15 @@ int on_control(int, void* event_data, void* user_data) {
   });
 }
 
-void deliver_effects(Effects&& effects) {
+void deliver_effects(PluginState& st, Effects&& effects) {
   for (const auto& line : effects.logs) mosquitto_log_printf(log_level(line.level), "%s", line.text.c_str());
   for (const auto& msg : effects.publishes) {
+    if (!msg.client_id.empty()) {
+      // The worker decided this send a moment ago: the client id must still belong to a
+      // session of the device (not to a client that took the id over since).
+      auto device = command_topic_device(msg.topic);
+      if (!device || !st.presence.holds(*device, msg.client_id)) continue;
+    }
     mosquitto_property* props = nullptr;
     if (msg.correlation_data) {
       mosquitto_property_add_binary(&props, MQTT_PROP_CORRELATION_DATA, msg.correlation_data->data(),
@@ -260,7 +266,7 @@ int on_tick(int, void*, void* user_data) {
       mosquitto_log_printf(MOSQ_LOG_NOTICE, "mosquitto_ota: %llu more refusals not logged",
                            static_cast<unsigned long long>(left_out));
     }
-    deliver_effects(st.worker->take_ready());
+    deliver_effects(st, st.worker->take_ready());
     return MOSQ_ERR_SUCCESS;
   });
 }

@@ -48,6 +48,6 @@ int on_control(int event, void* event_data, void* user_data);
 int on_tick(int event, void* event_data, void* user_data);
 
 // Publishes and logs what the worker has ready.
-void deliver_effects(Effects&& effects);
+void deliver_effects(PluginState& st, Effects&& effects);
 
 }  // namespace ota

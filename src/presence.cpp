@@ -46,4 +46,11 @@ std::vector<std::string> Presence::client_ids(const DeviceKey& device) const {
   return ids;
 }
 
+bool Presence::holds(const DeviceKey& device, std::string_view client_id) const {
+  auto d = by_device_.find(device);
+  if (d == by_device_.end()) return false;
+  return std::any_of(d->second.begin(), d->second.end(),
+                     [&](uint64_t conn) { return conns_.at(conn).client_id == client_id; });
+}
+
 }  // namespace ota

@@ -69,6 +69,12 @@ std::optional<DeviceKey> device_from_username(std::string_view username) {
   return DeviceKey{std::string(product), std::string(device)};
 }
 
+std::optional<DeviceKey> command_topic_device(std::string_view topic) {
+  if (topic.rfind("cmd/", 0) != 0) return std::nullopt;
+  size_t device_end = topic.find('/', topic.find('/', 4) + 1);
+  return device_from_username(topic.substr(4, device_end == std::string_view::npos ? device_end : device_end - 4));
+}
+
 std::string event_topic(const DeviceKey& device) {
   return std::string(kAdminTopic) + "/events/" + device.product + "/" + device.device;
 }

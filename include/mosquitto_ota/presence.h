@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -20,6 +21,8 @@ class Presence {
   bool online(const DeviceKey& device) const;
   // The device's distinct client ids: one per session, even during a takeover.
   std::vector<std::string> client_ids(const DeviceKey& device) const;
+  // True when one of the device's own sessions has this client id right now.
+  bool holds(const DeviceKey& device, std::string_view client_id) const;
   size_t connection_count() const { return conns_.size(); }
   // The online devices of a product, in name order.
   std::vector<DeviceKey> devices_of(const std::string& product) const;

@@ -44,6 +44,9 @@ struct ParsedReportTopic {
 
 ParsedReportTopic parse_report_topic(std::string_view topic);
 
+// The device of a command topic cmd/{product}/{device}/...
+std::optional<DeviceKey> command_topic_device(std::string_view topic);
+
 // A device's identity from its MQTT username "{product}/{device}".
 std::optional<DeviceKey> device_from_username(std::string_view username);
 

@@ -47,3 +47,13 @@ TEST(RecentMessages, RemembersTheLastThousandIdsOfEachDevice) {
   for (int i = 2000; i < 3000; ++i) EXPECT_FALSE(recent.first_time(d1, "x" + std::to_string(i)));
   EXPECT_TRUE(recent.first_time(d1, "x0"));  // long forgotten
 }
+
+TEST(Presence, HoldsOnlyTheDevicesOwnClientIds) {
+  Presence p;
+  p.opened(1, DeviceKey{"lamp", "d1"}, "lamp/d1/a");
+  EXPECT_TRUE(p.holds(DeviceKey{"lamp", "d1"}, "lamp/d1/a"));
+  EXPECT_FALSE(p.holds(DeviceKey{"lamp", "d1"}, "lamp/d1"));
+  EXPECT_FALSE(p.holds(DeviceKey{"lamp", "d2"}, "lamp/d1/a"));
+  p.closed(1);
+  EXPECT_FALSE(p.holds(DeviceKey{"lamp", "d1"}, "lamp/d1/a"));
+}

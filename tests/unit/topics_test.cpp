@@ -65,3 +65,11 @@ TEST(Usernames, DeviceIdentityComesFromProductSlashDevice) {
 TEST(Topics, EventTopicNamesTheDevice) {
   EXPECT_EQ(event_topic({"lamp", "d1"}), "$CONTROL/ota/v1/events/lamp/d1");
 }
+
+TEST(CommandTopicDevice, TheDeviceOfACommandTopic) {
+  EXPECT_EQ(command_topic_device("cmd/lamp/d1/$ota_upgrade/plain/r1"), (DeviceKey{"lamp", "d1"}));
+  EXPECT_EQ(command_topic_device("cmd/lamp/d1"), (DeviceKey{"lamp", "d1"}));
+  EXPECT_FALSE(command_topic_device("cmd/lamp"));
+  EXPECT_FALSE(command_topic_device("cmd/lamp/$x/y"));
+  EXPECT_FALSE(command_topic_device("update_status/lamp/d1/m"));
+}
