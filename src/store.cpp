@@ -1,6 +1,6 @@
 #include "mosquitto_ota/store.h"
 
-#include <algorithm>
+#include <unordered_map>
 
 namespace ota {
 
@@ -88,23 +88,18 @@ bool Store::save_status(const DeviceKey& device, const std::string& message_id, 
   if (upsert.changes() == 0) return false;  // the status it holds came with this id
   // Only the versions that changed are written: a device mostly reports the
   // versions it already had (at every boot), and each row costs two B-trees.
-  std::vector<VersionField> stored;
+  // Linear in the keys: the stored versions are looked up in a hash map, and
+  // what is left in it at the end is what the new status no longer has.
+  std::unordered_map<std::string, std::string> stored;
   auto& old = st_->versions.with(device.product, device.device);
-  while (old.step()) stored.push_back({old.text_at(0), old.text_at(1)});
-  auto find_key = [](const std::vector<VersionField>& fields, const std::string& key) {
-    return std::find_if(fields.begin(), fields.end(), [&](const VersionField& f) { return f.key == key; });
-  };
-  for (const auto& was : stored) {
-    if (find_key(status.versions, was.key) == status.versions.end()) {
-      st_->delete_version.with(device.product, device.device, was.key).run();
-    }
-  }
+  while (old.step()) stored.emplace(old.text_at(0), old.text_at(1));
   for (const auto& v : status.versions) {
-    auto before = find_key(stored, v.key);
-    if (before == stored.end() || before->value != v.value) {
-      st_->insert_version.with(device.product, device.device, v.key, v.value).run();
-    }
+    auto before = stored.find(v.key);
+    const bool same = before != stored.end() && before->second == v.value;
+    if (before != stored.end()) stored.erase(before);
+    if (!same) st_->insert_version.with(device.product, device.device, v.key, v.value).run();
   }
+  for (const auto& [key, value] : stored) st_->delete_version.with(device.product, device.device, key).run();
   return true;
 }
 
