@@ -39,7 +39,7 @@ struct Store::Statements {
   Statement is_known, device_version;
 };
 
-Store::Store(const std::string& path) : db_(path) {
+Store::Store(const std::string& path, int progress_history) : db_(path) {
   // Takes effect on a new database only. Larger pages mean fewer WAL frames (two
   // writes each) per commit: ~15% less worker time per report (bench/store_cost).
   db_.exec("PRAGMA page_size = 16384");
@@ -55,7 +55,7 @@ Store::Store(const std::string& path) : db_(path) {
   db_.exec("PRAGMA temp_store = MEMORY");
   schema_version_ = migrate(db_);
   st_ = std::make_unique<Statements>(db_);
-  progress_ = std::make_unique<ProgressHistory>(db_);
+  progress_ = std::make_unique<ProgressHistory>(db_, progress_history);
 }
 
 Store::Store(const std::string& path, ReadOnly) : db_(path, true) {
@@ -109,9 +109,7 @@ void Store::append_progress(const DeviceKey& device, const std::string& message_
 }
 
 std::vector<std::string> Store::recent_progress_ids(const DeviceKey& device, int limit) {
-  std::vector<std::string> out;
-  for (auto& r : progress_->recent(device, limit)) out.push_back(std::move(r.message_id));
-  return out;
+  return progress_->recent_ids(device, limit);
 }
 
 std::optional<DeviceRecord> Store::find_device(const DeviceKey& device) {

@@ -20,7 +20,7 @@ TEST(PluginLoad, EveryBadOptionStopsTheBrokerNamingIt) {
   std::pair<std::string, std::string> bad[] = {
       {"flush_ms", "soon"},          {"resend_seconds", "0"}, {"max_resends", "-1"},
       {"max_payload_bytes", "1e9"},  {"acl_default", "deny"}, {"admin_usernames", ","},
-      {"no_such_option", "1"},
+      {"no_such_option", "1"},       {"progress_history", "5"},
   };
   for (const auto& [key, value] : bad) {
     TempDir dir;
