@@ -2,6 +2,8 @@
 
 #include <unordered_map>
 
+#include "mosquitto_ota/db_path.h"
+
 namespace ota {
 
 struct Store::Statements {
@@ -39,7 +41,49 @@ struct Store::Statements {
   Statement is_known, device_version;
 };
 
-Store::Store(const std::string& path, int progress_history) : db_(path) {
+namespace {
+
+// The broker log's reason: what stands in the way of the path, if anything visibly does, and SQLite's words.
+SqliteError unusable(const std::string& path, const std::string& what) {
+  const std::string problem = db_path_problem(path);
+  return SqliteError(problem.empty() ? what : problem + " (" + what + ")");
+}
+
+Db open_for_writing(const std::string& path) {
+  try {
+    return Db(path);
+  } catch (const SqliteError& e) {
+    throw unusable(path, e.what());
+  }
+}
+
+// SQLite quietly opens a file it may not write read-only, and a database at the
+// latest schema is not written at start: one real write, committed, proves it.
+void prove_writable(Db& db, int schema_version) {
+  if (sqlite3_db_readonly(db.handle(), "main") == 1) throw SqliteError("SQLite opened it read-only");
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    db.exec("PRAGMA user_version = " + std::to_string(schema_version));  // the value it holds
+    db.exec("COMMIT");
+  } catch (const SqliteError& e) {
+    if (!sqlite3_get_autocommit(db.handle())) sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw SqliteError(std::string("a test write failed: ") + e.what());
+  }
+}
+
+}  // namespace
+
+Store::Store(const std::string& path, int progress_history) : db_(open_for_writing(path)) {
+  try {
+    set_up();
+  } catch (const SqliteError& e) {
+    throw unusable(path, e.what());
+  }
+  st_ = std::make_unique<Statements>(db_);
+  progress_ = std::make_unique<ProgressHistory>(db_, progress_history);
+}
+
+void Store::set_up() {
   // Takes effect on a new database only. Larger pages mean fewer WAL frames (two
   // writes each) per commit: ~15% less worker time per report (bench/store_cost).
   db_.exec("PRAGMA page_size = 16384");
@@ -54,8 +98,7 @@ Store::Store(const std::string& path, int progress_history) : db_(path) {
   db_.exec("PRAGMA mmap_size = 1073741824");
   db_.exec("PRAGMA temp_store = MEMORY");
   schema_version_ = migrate(db_);
-  st_ = std::make_unique<Statements>(db_);
-  progress_ = std::make_unique<ProgressHistory>(db_, progress_history);
+  prove_writable(db_, schema_version_);
 }
 
 Store::Store(const std::string& path, ReadOnly) : db_(path, true) {

@@ -27,8 +27,9 @@ struct VersionFilter {
 
 class Store {
  public:
-  // Opens (creating if needed) and migrates the database; throws SqliteError with
-  // a message fit for the broker log, e.g. when the database is from a newer plugin.
+  // Opens (creating if needed) and migrates the database, and proves it can be
+  // written; throws SqliteError with a message fit for the broker log, e.g. when
+  // the file is read-only to this process or the database is from a newer plugin.
   // Each device keeps its last `progress_history` progress reports.
   explicit Store(const std::string& path, int progress_history = kDefaultProgressHistory);
   // A second, read-only connection to a database the writer already opened: it
@@ -67,6 +68,8 @@ class Store {
 
  private:
   struct Statements;
+  void set_up();  // pragmas, migrations, and proof that it can be written
+
   Db db_;
   int schema_version_ = 0;
   std::unique_ptr<Statements> st_;

@@ -32,16 +32,6 @@ TEST(PluginLoad, EveryBadOptionStopsTheBrokerNamingIt) {
   }
 }
 
-TEST(PluginLoad, UnusableDatabasePathStopsTheBroker) {
-  TempDir dir;
-  auto config = default_config(dir.path());
-  config.plugin_opts[0].second = dir.path() + "/missing/dir/ota.db";
-  BrokerProcess broker(dir.path(), config);
-  EXPECT_FALSE(broker.start());
-  EXPECT_NE(broker.log().find("cannot use database " + dir.path() + "/missing/dir/ota.db"), std::string::npos)
-      << broker.log();
-}
-
 TEST(PluginLoad, DatabaseFromANewerVersionIsRefused) {
   TempDir dir;
   sqlite3* db = nullptr;

@@ -1,9 +1,13 @@
 #include "mosquitto_ota/store.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 
+#include "mosquitto_ota/db_path.h"
 #include "mosquitto_ota/job_store.h"
 #include "mosquitto_ota/schema.h"
 #include "test_db.h"
@@ -391,7 +395,9 @@ TEST(Store, AVersion8DatabaseGetsBoundedHistories) {
       for (int n = from; n < to; ++n) json += (n > from ? "," : "") + report(n);
       return json + "]";
     };
-    Statement insert(db, "INSERT INTO progress_chunks (id, product, device, prev_id, n, reports) VALUES (?1,?2,?3,?4,?5,?6)");
+    Statement insert(db,
+                     "INSERT INTO progress_chunks (id, product, device, prev_id, n, reports) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     insert.with(1, "lamp", "d1", nullptr, 5, chunk(0, 5)).run();
     insert.with(2, "lamp", "d2", nullptr, 2, chunk(100, 102)).run();
     insert.with(3, "lamp", "d1", 1, 1, chunk(5, 6)).run();
@@ -442,4 +448,71 @@ TEST(Store, AVersion8DatabaseGetsBoundedHistories) {
   EXPECT_EQ(history.back().at, 2000);
   jobs.append_history(2, HistoryEntry{4, "state", "downloading", 0, "", ""});
   EXPECT_EQ(jobs.history(2).size(), 4u);
+}
+
+namespace {
+
+// What opening a Store says to a user that file modes bind. Root ignores them,
+// so as root the attempt is made by a child process switched to nobody.
+std::string store_error_as_unprivileged(const std::string& path) {
+  auto attempt = [&]() -> std::string {
+    try {
+      Store store(path);
+      return "";
+    } catch (const SqliteError& e) {
+      return e.what();
+    }
+  };
+  if (geteuid() != 0) return attempt();
+  int out[2];
+  if (pipe(out) != 0) return "pipe failed";
+  const pid_t child = fork();
+  if (child == 0) {
+    close(out[0]);
+    const std::string said = setgid(65534) == 0 && setuid(65534) == 0 ? attempt() : "setuid failed";
+    ssize_t written = write(out[1], said.data(), said.size());
+    _exit(written == static_cast<ssize_t>(said.size()) ? 0 : 1);
+  }
+  close(out[1]);
+  std::string said;
+  char buffer[512];
+  for (ssize_t n; (n = read(out[0], buffer, sizeof buffer)) > 0;) said.append(buffer, static_cast<size_t>(n));
+  close(out[0]);
+  waitpid(child, nullptr, 0);
+  return said;
+}
+
+std::string store_error(const std::string& path) {
+  try {
+    Store store(path);
+    return "";
+  } catch (const SqliteError& e) {
+    return e.what();
+  }
+}
+
+}  // namespace
+
+TEST(Store, AReadOnlyDatabaseIsRefusedThoughSQLiteWouldOpenIt) {
+  // At the latest schema nothing needs writing at start: only a test write tells.
+  TestDbFile f;
+  { Store store(f.path); }
+  chmod(f.dir.c_str(), 0777);
+  chmod(f.path.c_str(), 0444);
+  const std::string said = store_error_as_unprivileged(f.path);
+  EXPECT_NE(said.find(f.path + " is not readable and writable by uid "), std::string::npos) << said;
+  EXPECT_NE(said.find("(owner uid " + std::to_string(geteuid()) + ", mode 0444)"), std::string::npos) << said;
+  EXPECT_NE(said.find("SQLite opened it read-only"), std::string::npos) << said;
+}
+
+TEST(Store, AnUnusablePathSaysWhy) {
+  TestDbFile f;
+  EXPECT_NE(store_error(f.dir + "/missing/ota.db").find("directory " + f.dir + "/missing does not exist"),
+            std::string::npos);
+  EXPECT_NE(store_error(f.dir).find(f.dir + " is a directory"), std::string::npos) << store_error(f.dir);
+  { Store store(f.path); }
+  EXPECT_NE(store_error(f.path + "/ota.db").find(f.path + " is not a directory"), std::string::npos)
+      << store_error(f.path + "/ota.db");
+  EXPECT_EQ(db_path_problem(f.path), "");
+  EXPECT_EQ(db_path_problem(f.dir + "/new.db"), "");
 }
