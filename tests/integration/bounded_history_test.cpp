@@ -49,7 +49,8 @@ TEST_F(BoundedHistory, ADeviceKeepsExactlyItsLastProgressHistoryReports) {
     return r.HasMember("data") && r["data"]["recentProgress"].Size() > 0 &&
            r["data"]["recentProgress"][0]["messageId"] == "m24";
   })) << to_string(get_device("p1", "d1"));
-  auto recent = get_device("p1", "d1")["data"]["recentProgress"].GetArray();
+  auto answer = get_device("p1", "d1");
+  auto recent = answer["data"]["recentProgress"].GetArray();
   ASSERT_EQ(recent.Size(), 10u);
   for (rapidjson::SizeType i = 0; i < recent.Size(); ++i) {
     EXPECT_EQ(recent[i]["messageId"].GetString(), "m" + std::to_string(24 - i));
@@ -69,7 +70,8 @@ TEST_F(BoundedHistory, DuplicatesOlderThanTheKeptReportsAreStillRecognisedAfterA
     auto r = get_device("p1", "d1");
     return r.HasMember("data") && r["data"]["recentProgress"][0]["messageId"] == "fresh";
   }));
-  auto recent = get_device("p1", "d1")["data"]["recentProgress"].GetArray();
+  auto answer = get_device("p1", "d1");
+  auto recent = answer["data"]["recentProgress"].GetArray();
   ASSERT_EQ(recent.Size(), 10u);
   EXPECT_STREQ(recent[1]["messageId"].GetString(), "m29");
 }

@@ -213,15 +213,16 @@ TEST(Store, AStatusKeepsUnchangedVersionsAndDropsMissingOnes) {
 }
 
 TEST(Store, AStatusWhoseEveryKeyChangedCostsLinearTime) {
-  // 40,000 keys: ~1 s when linear, ~19 s when each key is searched for among
-  // the others (bench/status_keys). The bound leaves room for a busy machine.
+  // 60,000 keys: ~1.5 s when linear (~4 s with sanitizers), ~50 s when each key
+  // is searched for among the others (bench/status_keys). The bound leaves room
+  // for a busy machine.
   TestDbFile f;
   Store store(f.path);
   const DeviceKey d1{"lamp", "d1"};
   auto many = [](const std::string& prefix, const std::string& value) {
     StatusPayload s;
     s.json = "{}";
-    for (int i = 0; i < 40000; ++i) s.versions.push_back({prefix + std::to_string(i) + "_ver", value});
+    for (int i = 0; i < 60000; ++i) s.versions.push_back({prefix + std::to_string(i) + "_ver", value});
     return s;
   };
   store.save_status(d1, "s1", many("a", "1"), 1);
@@ -231,8 +232,8 @@ TEST(Store, AStatusWhoseEveryKeyChangedCostsLinearTime) {
   store.save_status(d1, "s3", many("b", "2"), 3);  // every name changed
   store.commit();
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  EXPECT_LT(seconds, 10.0);
-  EXPECT_EQ(store.device_version(d1, "b39999_ver"), "2");
+  EXPECT_LT(seconds, 20.0);
+  EXPECT_EQ(store.device_version(d1, "b59999_ver"), "2");
   EXPECT_FALSE(store.device_version(d1, "a0_ver"));
   EXPECT_EQ(store.list_devices("lamp", "", 10, VersionFilter{"b0_ver", "2"}).size(), 1u);
 }
