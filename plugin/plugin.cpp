@@ -73,10 +73,10 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
     auto state = std::make_unique<ota::PluginState>(parsed.options);
     std::unique_ptr<ota::Store> store;
     try {
-      store = std::make_unique<ota::Store>(state->options.db_path);
+      store = std::make_unique<ota::Store>(state->options.db_path, state->options.progress_history);
     } catch (const std::exception& e) {
-      mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: cannot use database %s: %s", state->options.db_path.c_str(),
-                           e.what());
+      mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: cannot use database %s (plugin_opt_db_path): %s",
+                           state->options.db_path.c_str(), e.what());
       return MOSQ_ERR_UNKNOWN;
     }
     int schema = store->schema_version();

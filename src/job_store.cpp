@@ -232,6 +232,12 @@ struct JobStore::Statements {
         append_history(db,
                        "INSERT INTO execution_history (execution_id, at, event, state, progress, reason, desc) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+        count_history(db,
+                      "UPDATE executions SET history_kept = history_kept + 1 WHERE id = ?1 RETURNING history_kept"),
+        drop_oldest_history(db,
+                            "DELETE FROM execution_history WHERE id IN (SELECT id FROM execution_history "
+                            "WHERE execution_id = ?1 ORDER BY id LIMIT ?2)"),
+        set_history_kept(db, "UPDATE executions SET history_kept = ?2 WHERE id = ?1"),
         history(db,
                 "SELECT at, event, state, progress, reason, desc FROM execution_history WHERE execution_id = ?1 "
                 "ORDER BY id") {
@@ -248,7 +254,7 @@ struct JobStore::Statements {
   Statement insert_execution, update_execution, find_execution, unfinished_executions, awaiting_status;
   Statement recent_executions;
   Statement job_executions, job_executions_in_state, due_for_resend, past_deadline;
-  Statement append_history, history;
+  Statement append_history, count_history, drop_oldest_history, set_history_kept, history;
   std::vector<std::unique_ptr<Statement>> count;
 };
 
@@ -426,6 +432,14 @@ void JobStore::append_history(int64_t execution_id, const HistoryEntry& h) {
   if (h.progress) progress = *h.progress;
   st_->append_history.with(execution_id, h.at, h.event, h.state, progress, non_empty(h.reason), non_empty(h.desc))
       .run();
+  // The oldest entries past the limit go as the new one arrives: one indexed delete.
+  auto& count = st_->count_history.with(execution_id);
+  const int64_t kept = count.step() ? count.int_at(0) : 0;
+  count.run();
+  if (kept > kExecutionHistoryKept) {
+    st_->drop_oldest_history.with(execution_id, kept - kExecutionHistoryKept).run();
+    st_->set_history_kept.with(execution_id, kExecutionHistoryKept).run();
+  }
 }
 
 std::vector<HistoryEntry> JobStore::history(int64_t execution_id) {

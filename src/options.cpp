@@ -66,6 +66,8 @@ OptionsResult parse_options(const std::vector<std::pair<std::string, std::string
       if (integer(0, 1000)) o.max_resends = static_cast<int>(n);
     } else if (key == "max_payload_bytes") {
       if (integer(64, 1 << 20)) o.max_payload_bytes = static_cast<size_t>(n);
+    } else if (key == "progress_history") {
+      if (integer(10, 100000)) o.progress_history = static_cast<int>(n);
     } else if (key == "acl_default") {
       if (value == "defer") {
         o.acl_default_allow = false;

@@ -1,6 +1,8 @@
 #include "mosquitto_ota/store.h"
 
-#include <algorithm>
+#include <unordered_map>
+
+#include "mosquitto_ota/db_path.h"
 
 namespace ota {
 
@@ -39,7 +41,49 @@ struct Store::Statements {
   Statement is_known, device_version;
 };
 
-Store::Store(const std::string& path) : db_(path) {
+namespace {
+
+// The broker log's reason: what stands in the way of the path, if anything visibly does, and SQLite's words.
+SqliteError unusable(const std::string& path, const std::string& what) {
+  const std::string problem = db_path_problem(path);
+  return SqliteError(problem.empty() ? what : problem + " (" + what + ")");
+}
+
+Db open_for_writing(const std::string& path) {
+  try {
+    return Db(path);
+  } catch (const SqliteError& e) {
+    throw unusable(path, e.what());
+  }
+}
+
+// SQLite quietly opens a file it may not write read-only, and a database at the
+// latest schema is not written at start: one real write, committed, proves it.
+void prove_writable(Db& db, int schema_version) {
+  if (sqlite3_db_readonly(db.handle(), "main") == 1) throw SqliteError("SQLite opened it read-only");
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    db.exec("PRAGMA user_version = " + std::to_string(schema_version));  // the value it holds
+    db.exec("COMMIT");
+  } catch (const SqliteError& e) {
+    if (!sqlite3_get_autocommit(db.handle())) sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw SqliteError(std::string("a test write failed: ") + e.what());
+  }
+}
+
+}  // namespace
+
+Store::Store(const std::string& path, int progress_history) : db_(open_for_writing(path)) {
+  try {
+    set_up();
+  } catch (const SqliteError& e) {
+    throw unusable(path, e.what());
+  }
+  st_ = std::make_unique<Statements>(db_);
+  progress_ = std::make_unique<ProgressHistory>(db_, progress_history);
+}
+
+void Store::set_up() {
   // Takes effect on a new database only. Larger pages mean fewer WAL frames (two
   // writes each) per commit: ~15% less worker time per report (bench/store_cost).
   db_.exec("PRAGMA page_size = 16384");
@@ -54,8 +98,7 @@ Store::Store(const std::string& path) : db_(path) {
   db_.exec("PRAGMA mmap_size = 1073741824");
   db_.exec("PRAGMA temp_store = MEMORY");
   schema_version_ = migrate(db_);
-  st_ = std::make_unique<Statements>(db_);
-  progress_ = std::make_unique<ProgressHistory>(db_);
+  prove_writable(db_, schema_version_);
 }
 
 Store::Store(const std::string& path, ReadOnly) : db_(path, true) {
@@ -88,23 +131,18 @@ bool Store::save_status(const DeviceKey& device, const std::string& message_id, 
   if (upsert.changes() == 0) return false;  // the status it holds came with this id
   // Only the versions that changed are written: a device mostly reports the
   // versions it already had (at every boot), and each row costs two B-trees.
-  std::vector<VersionField> stored;
+  // Linear in the keys: the stored versions are looked up in a hash map, and
+  // what is left in it at the end is what the new status no longer has.
+  std::unordered_map<std::string, std::string> stored;
   auto& old = st_->versions.with(device.product, device.device);
-  while (old.step()) stored.push_back({old.text_at(0), old.text_at(1)});
-  auto find_key = [](const std::vector<VersionField>& fields, const std::string& key) {
-    return std::find_if(fields.begin(), fields.end(), [&](const VersionField& f) { return f.key == key; });
-  };
-  for (const auto& was : stored) {
-    if (find_key(status.versions, was.key) == status.versions.end()) {
-      st_->delete_version.with(device.product, device.device, was.key).run();
-    }
-  }
+  while (old.step()) stored.emplace(old.text_at(0), old.text_at(1));
   for (const auto& v : status.versions) {
-    auto before = find_key(stored, v.key);
-    if (before == stored.end() || before->value != v.value) {
-      st_->insert_version.with(device.product, device.device, v.key, v.value).run();
-    }
+    auto before = stored.find(v.key);
+    const bool same = before != stored.end() && before->second == v.value;
+    if (before != stored.end()) stored.erase(before);
+    if (!same) st_->insert_version.with(device.product, device.device, v.key, v.value).run();
   }
+  for (const auto& [key, value] : stored) st_->delete_version.with(device.product, device.device, key).run();
   return true;
 }
 
@@ -114,9 +152,7 @@ void Store::append_progress(const DeviceKey& device, const std::string& message_
 }
 
 std::vector<std::string> Store::recent_progress_ids(const DeviceKey& device, int limit) {
-  std::vector<std::string> out;
-  for (auto& r : progress_->recent(device, limit)) out.push_back(std::move(r.message_id));
-  return out;
+  return progress_->recent_ids(device, limit);
 }
 
 std::optional<DeviceRecord> Store::find_device(const DeviceKey& device) {

@@ -11,6 +11,8 @@
 
 namespace ota {
 
+inline constexpr int64_t kExecutionHistoryKept = 1000;
+
 class JobStore {
  public:
   explicit JobStore(Db& db);
@@ -62,6 +64,7 @@ class JobStore {
   std::vector<Execution> due_for_resend(int64_t now_ms, int limit);
   std::vector<Execution> past_deadline(int64_t now_ms, int limit);
 
+  // Keeps the execution's newest kExecutionHistoryKept entries (SPEC "Bounded history").
   void append_history(int64_t execution_id, const HistoryEntry& entry);
   std::vector<HistoryEntry> history(int64_t execution_id);
 

@@ -7,6 +7,8 @@
 
 namespace ota {
 
+inline constexpr int kDefaultProgressHistory = 1000;
+
 struct Options {
   std::string db_path = "/var/lib/mosquitto/ota.db";
   std::vector<std::string> admin_usernames;
@@ -15,6 +17,7 @@ struct Options {
   int max_resends = 5;
   size_t max_payload_bytes = 16384;
   bool acl_default_allow = false;  // acl_default: "defer" (false) or "allow"
+  int progress_history = kDefaultProgressHistory;  // progress reports kept per device
 };
 
 struct OptionsResult {

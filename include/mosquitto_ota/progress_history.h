@@ -1,49 +1,62 @@
 #pragma once
-// Every progress report a device sent (SPEC: kept in the device's history),
-// newest first on reading. The reports a device sends within one transaction
-// are buffered and written at commit as one row ("chunk") linked to the
-// device's previous one (sql/008_progress_chunks.sql says why).
+// The progress reports a device sent, its last `keep_reports` of them (SPEC
+// "Bounded history"), newest first on reading. The reports a device sends
+// within one transaction are buffered and written at commit as rows ("chunks")
+// linked to the device's previous one (sql/008_progress_chunks.sql says why).
+// Older entries are trimmed off the tail of the chain as new ones arrive
+// (sql/009_bounded_history.sql): a report past `keep_reports` keeps only its
+// message id until it is past the newest kRecentIdsPerDevice too, so that
+// duplicate detection after a restart still sees that many ids.
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "mosquitto_ota/progress_chunk.h"
 #include "mosquitto_ota/sqlite.h"
 #include "mosquitto_ota/topics.h"
 
 namespace ota {
 
-struct ProgressRecord {
-  std::string message_id;
-  std::string type;
-  std::string version;
-  int progress = 0;
-  std::string desc;
-  int64_t at = 0;
-};
-
 class ProgressHistory {
  public:
-  explicit ProgressHistory(Db& db);
+  // A reader that never writes may leave keep_reports at its maximum.
+  explicit ProgressHistory(Db& db, int keep_reports = std::numeric_limits<int>::max());
   ~ProgressHistory();
 
   // Buffered until flush().
   void append(const DeviceKey& device, ProgressRecord record);
-  // Writes what is buffered, inside the caller's transaction.
+  // Writes what is buffered, and trims, inside the caller's transaction.
   void flush();
   // Forgets what is buffered (the transaction was rolled back).
   void discard() { pending_.clear(); }
   // The device's newest reports, newest first, the buffered ones included.
   std::vector<ProgressRecord> recent(const DeviceKey& device, int limit);
+  // The message ids of the device's newest reports, trimmed ones included, newest first.
+  std::vector<std::string> recent_ids(const DeviceKey& device, int limit);
 
  private:
   struct Statements;
-  std::optional<int64_t> newest_chunk(const DeviceKey& device);  // from progress_heads
+  struct Head;
+  struct Chunk;
+
+  Head read_head(const DeviceKey& device);
+  void write_head(const DeviceKey& device, const Head& head);
+  std::optional<Chunk> read_chunk(int64_t id);
+  std::optional<int64_t> next_chunk(int64_t id);
+  void drop_oldest_entries(Head& head);
+  void strip_oldest_reports(Head& head);
+  // Calls visit(entry) for the device's entries, newest first, until it returns false.
+  template <typename Visit>
+  void newest_first(const DeviceKey& device, Visit visit);
 
   std::unique_ptr<Statements> st_;
-  std::unordered_map<DeviceKey, std::vector<ProgressRecord>, DeviceKeyHash> pending_;
+  const int64_t keep_reports_;
+  const int64_t keep_entries_;  // whole reports and ids only
+  std::unordered_map<DeviceKey, std::vector<ChunkEntry>, DeviceKeyHash> pending_;
 };
 
 }  // namespace ota

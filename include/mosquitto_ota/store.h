@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "mosquitto_ota/options.h"
 #include "mosquitto_ota/progress_history.h"
 #include "mosquitto_ota/reports.h"
 #include "mosquitto_ota/sqlite.h"
@@ -26,9 +27,11 @@ struct VersionFilter {
 
 class Store {
  public:
-  // Opens (creating if needed) and migrates the database; throws SqliteError with
-  // a message fit for the broker log, e.g. when the database is from a newer plugin.
-  explicit Store(const std::string& path);
+  // Opens (creating if needed) and migrates the database, and proves it can be
+  // written; throws SqliteError with a message fit for the broker log, e.g. when
+  // the file is read-only to this process or the database is from a newer plugin.
+  // Each device keeps its last `progress_history` progress reports.
+  explicit Store(const std::string& path, int progress_history = kDefaultProgressHistory);
   // A second, read-only connection to a database the writer already opened: it
   // answers admin queries on the broker thread (reads through mmap, never writes).
   struct ReadOnly {};
@@ -47,7 +50,8 @@ class Store {
   // Buffered until commit(); reads see it at once.
   void append_progress(const DeviceKey& device, const std::string& message_id, const ProgressPayload& progress,
                        int64_t at);
-  // The ids of the device's newest progress reports, newest first.
+  // The ids of the device's newest progress reports, newest first: at least the
+  // last kRecentIdsPerDevice, even past progress_history.
   std::vector<std::string> recent_progress_ids(const DeviceKey& device, int limit);
 
   std::optional<DeviceRecord> find_device(const DeviceKey& device);
@@ -64,6 +68,8 @@ class Store {
 
  private:
   struct Statements;
+  void set_up();  // pragmas, migrations, and proof that it can be written
+
   Db db_;
   int schema_version_ = 0;
   std::unique_ptr<Statements> st_;

@@ -68,6 +68,8 @@ std::vector<std::string> default_usernames() {
   return users;
 }
 
+std::string built_plugin_path() { return OTA_PLUGIN_PATH; }
+
 BrokerConfig default_config(const std::string& dir) {
   BrokerConfig c;
   c.plugin_opts = {{"db_path", dir + "/ota.db"}, {"admin_usernames", "admin"}, {"acl_default", "allow"},
@@ -99,9 +101,9 @@ void BrokerProcess::write_files() {
        << "set_tcp_nodelay true\n"
        << "log_dest file " << dir_ << "/broker.log\n"
        << "log_type all\n"
-       << "user root\n";
+       << "user " << config_.user << "\n";
   if (config_.load_plugin) {
-    conf << "plugin " << OTA_PLUGIN_PATH << "\n";
+    conf << "plugin " << (config_.plugin_path.empty() ? built_plugin_path() : config_.plugin_path) << "\n";
     for (const auto& [key, value] : config_.plugin_opts) conf << "plugin_opt_" << key << " " << value << "\n";
   }
   for (const auto& line : config_.extra_lines) conf << line << "\n";

@@ -27,7 +27,12 @@ struct BrokerConfig {
   std::vector<std::string> first_lines;                          // put before everything else
   std::vector<std::string> extra_lines;                          // appended to mosquitto.conf
   bool load_plugin = true;
+  std::string plugin_path;  // empty: the freshly built plugin
+  std::string user = "root";  // started as root, the broker switches to this user before loading plugins
 };
+
+// The freshly built plugin.
+std::string built_plugin_path();
 
 // Usernames every test broker knows: an admin, a non-admin business user and devices p1/d1..d200, p2/d1..d5.
 std::vector<std::string> default_usernames();

@@ -14,6 +14,7 @@ TEST(Options, DefaultsMatchTheSpec) {
   EXPECT_EQ(r.options.max_resends, 5);
   EXPECT_EQ(r.options.max_payload_bytes, 16384u);
   EXPECT_FALSE(r.options.acl_default_allow);
+  EXPECT_EQ(r.options.progress_history, 1000);
 }
 
 TEST(Options, ValuesAreRead) {
@@ -23,7 +24,8 @@ TEST(Options, ValuesAreRead) {
                           {"resend_seconds", "5"},
                           {"max_resends", "0"},
                           {"max_payload_bytes", "4096"},
-                          {"acl_default", "allow"}});
+                          {"acl_default", "allow"},
+                          {"progress_history", "10"}});
   ASSERT_EQ(r.error, "");
   EXPECT_EQ(r.options.db_path, "/tmp/x.db");
   EXPECT_EQ(r.options.admin_usernames, (std::vector<std::string>{"ops", "billing", "root"}));
@@ -32,6 +34,7 @@ TEST(Options, ValuesAreRead) {
   EXPECT_EQ(r.options.max_resends, 0);
   EXPECT_EQ(r.options.max_payload_bytes, 4096u);
   EXPECT_TRUE(r.options.acl_default_allow);
+  EXPECT_EQ(r.options.progress_history, 10);
 }
 
 TEST(Options, EveryBadValueNamesItsOption) {
@@ -39,6 +42,7 @@ TEST(Options, EveryBadValueNamesItsOption) {
       {"db_path", ""},          {"admin_usernames", "a,,b"}, {"flush_ms", "0"},          {"flush_ms", "fast"},
       {"flush_ms", "10ms"},     {"resend_seconds", "-1"},    {"max_resends", "1001"},    {"max_payload_bytes", "10"},
       {"acl_default", "deny"},  {"flush_ms", ""},            {"max_payload_bytes", "99999999999999999999"},
+      {"progress_history", "9"}, {"progress_history", "100001"}, {"progress_history", "1k"},
   };
   for (const auto& opt : bad) {
     auto r = parse_options({opt});
@@ -49,4 +53,12 @@ TEST(Options, EveryBadValueNamesItsOption) {
 TEST(Options, UnknownOptionIsAnError) {
   auto r = parse_options({{"flush_msec", "100"}});
   EXPECT_NE(r.error.find("unknown option plugin_opt_flush_msec"), std::string::npos);
+}
+
+TEST(Options, ProgressHistoryTakesItsWholeRange) {
+  for (const char* value : {"10", "100000"}) {
+    auto r = parse_options({{"progress_history", value}});
+    ASSERT_EQ(r.error, "") << value;
+    EXPECT_EQ(r.options.progress_history, std::stoi(value));
+  }
 }

@@ -292,3 +292,24 @@ TEST_F(UpgradeFlow, CancelingAFleetJobStopsItsFilling) {
   EXPECT_EQ(j.total(), 2);
   EXPECT_FALSE(j.fill_cursor);
 }
+
+TEST_F(UpgradeFlow, AnExecutionKeepsItsLast1000HistoryEntries) {
+  presence.opened(1, {"lamp", "d1"}, "lamp/d1");
+  std::string id = create(R"(,"devices":["d1"])");
+  // "state:sent", then per report one "progress" entry ("state:downloading" after the first).
+  for (int i = 1; i <= 1500; ++i) {
+    upgrades.on_progress({"lamp", "d1"}, {"firmware", "1.1", 10 + i % 50, std::to_string(i)}, now + i, out);
+  }
+  auto h = jobs.history(execution(id, "d1").id);
+  ASSERT_EQ(h.size(), 1000u);
+  EXPECT_EQ(h.front().desc, "501");
+  EXPECT_EQ(h.back().desc, "1500");
+  EXPECT_EQ(h.back().at, now + 1500);
+  // Still recorded as before, and still capped, after the state changes.
+  progress("d1", 100);
+  report_status("d1", R"({"firmware_ver":"1.1"})");
+  h = jobs.history(execution(id, "d1").id);
+  ASSERT_EQ(h.size(), 1000u);
+  EXPECT_EQ(h.back().event + ":" + h.back().state, "state:succeeded");
+  EXPECT_EQ(h.front().desc, "504");
+}

@@ -1,0 +1,35 @@
+#pragma once
+// One chunk of a device's progress history as stored in progress_chunks.reports:
+// a JSON array, oldest first. An entry is a whole report, or only its message
+// id once the report is past the device's progress_history (the id still serves
+// duplicate detection after a restart).
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ota {
+
+struct ProgressRecord {
+  std::string message_id;
+  std::string type;
+  std::string version;
+  int progress = 0;
+  std::string desc;
+  int64_t at = 0;
+};
+
+struct ChunkEntry {
+  ProgressRecord record;  // only message_id is meaningful when not whole
+  bool whole = true;
+};
+
+// {"messageId","type","version","progress","desc"?,"at"} per whole entry, {"messageId"} per id.
+std::string encode_chunk(const ChunkEntry* entries, size_t count);
+inline std::string encode_chunk(const std::vector<ChunkEntry>& entries) {
+  return encode_chunk(entries.data(), entries.size());
+}
+// Oldest first; nothing for text that is not such an array.
+std::vector<ChunkEntry> decode_chunk(std::string_view json);
+
+}  // namespace ota
