@@ -4,9 +4,11 @@
 #include <mosquitto_broker.h>
 #include <mosquitto_plugin.h>
 
-#include <fstream>
-#include <sstream>
+#include <dlfcn.h>
 
+#include <filesystem>
+
+#include "broker_config.h"
 #include "plugin_state.h"
 
 namespace {
@@ -26,26 +28,35 @@ const Registration kRegistrations[] = {
     {MOSQ_EVT_TICK, ota::on_tick, nullptr},
 };
 
-// The TICK event never fires with per_listener_settings true (Mosquitto 2.0),
-// and without it nothing the worker prepares is ever published. The broker's
-// own config file, named by "-c" on its command line, tells.
-bool broker_config_sets_per_listener_settings() {
-  std::ifstream cmdline("/proc/self/cmdline");
-  std::string arg, config_path;
-  bool next_is_config = false;
-  while (std::getline(cmdline, arg, '\0')) {
-    if (next_is_config) config_path = arg;
-    next_is_config = arg == "-c";
+// The path this plugin was loaded from (asked with a function of internal linkage:
+// an exported name may resolve to another plugin's).
+std::string own_path() {
+  Dl_info info{};
+  if (!dladdr(reinterpret_cast<void*>(&own_path), &info) || !info.dli_fname) return {};
+  return info.dli_fname;
+}
+
+// Warnings about broker settings under which the plugin cannot keep its promises.
+void check_broker_config() {
+  auto facts = ota::read_broker_config();
+  if (facts.per_listener_settings) {
+    // The TICK event never fires then (Mosquitto 2.0): nothing the worker prepares is ever published.
+    mosquitto_log_printf(MOSQ_LOG_ERR,
+                         "mosquitto_ota: per_listener_settings is true: Mosquitto 2.0 then sends plugins no tick "
+                         "event, so no OTA command, event or admin response would ever be sent. Set "
+                         "per_listener_settings false.");
   }
-  if (config_path.empty()) return false;
-  std::ifstream config(config_path);
-  std::string line;
-  while (std::getline(config, line)) {
-    std::istringstream words(line);
-    std::string key, value;
-    if (words >> key >> value && key == "per_listener_settings" && value == "true") return true;
+  // Mosquitto asks plugins in order and stops at the first that answers a login:
+  // a plugin before this one may accept logins this one never sees.
+  std::error_code ec;
+  std::string self = own_path();
+  if (!facts.plugins.empty() && !self.empty() && !std::filesystem::equivalent(facts.plugins.front(), self, ec)) {
+    mosquitto_log_printf(MOSQ_LOG_WARNING,
+                         "mosquitto_ota: %s is loaded before mosquitto_ota: logins it accepts are not seen by "
+                         "mosquitto_ota (those devices never show online nor get commands, their client ids are "
+                         "not checked). Put mosquitto_ota's plugin line first.",
+                         facts.plugins.front().c_str());
   }
-  return false;
 }
 
 }  // namespace
@@ -90,12 +101,7 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
         return MOSQ_ERR_UNKNOWN;
       }
     }
-    if (broker_config_sets_per_listener_settings()) {
-      mosquitto_log_printf(MOSQ_LOG_ERR,
-                           "mosquitto_ota: per_listener_settings is true: Mosquitto 2.0 then sends plugins no tick "
-                           "event, so no OTA command, event or admin response would ever be sent. Set "
-                           "per_listener_settings false.");
-    }
+    check_broker_config();
     if (state->acl.admins_configured()) {
       mosquitto_log_printf(MOSQ_LOG_INFO, "mosquitto_ota: admin topic $CONTROL/ota/v1 restricted to %zu admin username(s)",
                            state->options.admin_usernames.size());

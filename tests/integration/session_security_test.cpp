@@ -111,6 +111,7 @@ TEST_P(LoginAttacks, ARefusedLoginNeverMakesADeviceOnlineNorCollectsItsCommands)
   ASSERT_TRUE(d3.wait_command());
   EXPECT_TRUE(execution_reaches(job, "d3", "sent"));
   EXPECT_TRUE(d1.commands().empty());
+  EXPECT_EQ(broker->log().find("is loaded before mosquitto_ota"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(AclModes, LoginAttacks, ::testing::Values(AclMode::DefaultAllow, AclMode::DeferToAclFile, AclMode::DynamicSecurity),
@@ -124,6 +125,17 @@ INSTANTIATE_TEST_SUITE_P(AclModes, LoginAttacks, ::testing::Values(AclMode::Defa
                                return "DynamicSecurity";
                            }
                          });
+
+TEST(PluginOrder, AnAuthenticationPluginLoadedFirstIsReported) {
+  if (access(kDynsecPlugin, R_OK) != 0) GTEST_SKIP() << kDynsecPlugin << " is not installed";
+  TempDir dir;
+  auto c = default_config(dir.path());
+  ASSERT_EQ(run("mosquitto_ctrl dynsec init " + dir.path() + "/dynsec.json dynadmin " + kPassword), 0);
+  c.first_lines = {std::string("plugin ") + kDynsecPlugin, "plugin_opt_config_file " + dir.path() + "/dynsec.json"};
+  BrokerProcess broker(dir.path(), c);
+  ASSERT_TRUE(broker.start()) << broker.log();
+  EXPECT_TRUE(broker.wait_for_log(std::string(kDynsecPlugin) + " is loaded before mosquitto_ota")) << broker.log();
+}
 
 class ClientIds : public UpgradeTest {};
 

@@ -1,0 +1,18 @@
+#pragma once
+// What the plugin must know of the broker's own configuration, which Mosquitto
+// does not pass to plugins: read from the file named by "-c" on the broker's
+// command line, and the files of its include_dir lines.
+#include <string>
+#include <vector>
+
+namespace ota {
+
+struct BrokerConfigFacts {
+  bool per_listener_settings = false;
+  // The paths of the plugin and auth_plugin lines, in the order the broker loads them.
+  std::vector<std::string> plugins;
+};
+
+BrokerConfigFacts read_broker_config();
+
+}  // namespace ota
