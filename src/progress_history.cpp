@@ -62,7 +62,9 @@ int64_t int_member(const rapidjson::Value& o, const char* name) {
 // Appends a chunk's reports, newest first, until `out` holds `limit`.
 void take_newest(const std::string& chunk, size_t limit, std::vector<ProgressRecord>& out) {
   rapidjson::Document doc;
-  doc.Parse(chunk.data(), chunk.size());
+  // Not strict: a chunk holds what reports held, and an older plugin stored
+  // descs unchecked (answers mend them). Iterative: nothing recurses on stored data.
+  doc.Parse<rapidjson::kParseIterativeFlag>(chunk.data(), chunk.size());
   if (doc.HasParseError() || !doc.IsArray()) return;
   for (auto it = doc.End(); it != doc.Begin() && out.size() < limit;) {
     --it;

@@ -150,12 +150,16 @@ TEST_F(AdminLimits, StoredDataThatIsNotUtf8StillGivesAValidAnswer) {
   std::string id = one(std::string(kCreate).insert(1, R"("devices":["d1"],)"))["data"]["jobId"].GetString();
   auto e = *jobs.find_execution(id, "d1");
   jobs.append_history(e.id, HistoryEntry{now, "progress", "downloading", 5, "", "bad \xc0\xaf desc"});
+  store.begin();
+  store.append_progress({"lamp", "d1"}, "old", ProgressPayload{"firmware", "1.1", 5, "old \xff"}, now);
+  store.commit();
 
   auto device = parse_json(answer(R"({"commands":[{"command":"getDevice","product":"lamp","device":"d1"},
                                                  {"command":"listDevices","product":"lamp"}]})"),
                            out_alloc);
   EXPECT_TRUE(device["responses"][0]["data"]["status"].IsNull());
   EXPECT_TRUE(device["responses"][1]["data"]["devices"][0]["status"].IsNull());
+  EXPECT_STREQ(device["responses"][0]["data"]["recentProgress"][0]["desc"].GetString(), "old \xef\xbf\xbd");
   auto execution = parse_json(answer(R"({"commands":[{"command":"getExecution","jobId":")" + id +
                                      R"(","product":"lamp","device":"d1"}]})"),
                               out_alloc);
