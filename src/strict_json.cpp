@@ -229,9 +229,6 @@ std::string parse_strict_json(std::string_view text, rapidjson::Document& doc) {
   if (nul_at) return at_offset("not JSON: NUL byte", nul_at);
   if (result.IsError()) {
     if (!checker.error().empty()) return at_offset(checker.error(), result.Offset());
-    if (result.Code() == rapidjson::kParseErrorStringInvalidEncoding) {
-      return at_offset("JSON string that is not valid UTF-8", result.Offset());
-    }
     return at_offset(std::string("not JSON: ") + rapidjson::GetParseError_En(result.Code()), result.Offset());
   }
   if (const auto* name = find_duplicate_name(doc)) {

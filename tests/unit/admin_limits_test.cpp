@@ -204,4 +204,17 @@ TEST_F(AdminLimits, GetExecutionPagesItsHistoryNewestFirst) {
   }
 }
 
+TEST_F(LargeStatuses, DeviceRowsAreReadOnlyUntilTheVisitStops) {
+  int visited = 0;
+  store.visit_devices("lamp", "", 1000, std::nullopt, [&](DeviceRecord&& record) {
+    EXPECT_FALSE(record.status.empty());
+    return ++visited < 3;
+  });
+  EXPECT_EQ(visited, 3);
+  // The statement was released: the next visit starts afresh.
+  visited = 0;
+  store.visit_devices("lamp", "big298", 1000, std::nullopt, [&](DeviceRecord&&) { return ++visited > 0; });
+  EXPECT_EQ(visited, 2);  // big299 and d1
+}
+
 }  // namespace
