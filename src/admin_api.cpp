@@ -141,11 +141,15 @@ rapidjson::Value error_response(rapidjson::Value response, const char* code, con
 // A response that holds only the command's name and correlationData, so far.
 rapidjson::Value response_head(const rapidjson::Value& command, bool with_correlation, JsonAlloc& alloc) {
   rapidjson::Value response(rapidjson::kObjectType);
-  auto name = command.IsObject() ? command.FindMember("command") : command.MemberEnd();
+  if (!command.IsObject()) {
+    response.AddMember("command", "", alloc);
+    return response;
+  }
+  auto name = command.FindMember("command");
   bool echo = name != command.MemberEnd() && name->value.IsString() &&
               name->value.GetStringLength() <= kMaxEchoedNameBytes;
   response.AddMember("command", echo ? rapidjson::Value(name->value, alloc) : rapidjson::Value(""), alloc);
-  if (with_correlation && command.IsObject()) {
+  if (with_correlation) {
     auto correlation = command.FindMember("correlationData");
     if (correlation != command.MemberEnd()) {
       response.AddMember("correlationData", rapidjson::Value(correlation->value, alloc), alloc);

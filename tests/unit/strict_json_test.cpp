@@ -143,6 +143,22 @@ TEST(JsonOutput, StringsThatAreNotUtf8AreMendedSoTheTextAlwaysIs) {
   EXPECT_EQ(json_size(d), text.size());
 }
 
+TEST(JsonOutput, SizeIsExactlyTheLengthOfTheText) {
+  rapidjson::Document d;
+  for (const char* text : {"null", "true", "false", "{}", "[]", "[[],{}]", "\"\"", "0", "-1", "2147483647", "-2147483648",
+                           "4294967295", "9223372036854775807", "-9223372036854775808", "18446744073709551615", "0.1",
+                           "-0.0", "1e20", "1e21", "1.5e-7", "123456789.0", "3.141592653589793", "1e308", "5e-324",
+                           R"({"a":1,"b":[1,2,{"c":null}],"d":{}})",
+                           R"(["\u0001\u001f\b\t\n\f\r\"\\/\u007f caf\u00e9 \ud83d\ude00"])"}) {
+    ASSERT_EQ(parse_strict_json(text, d), "") << text;
+    EXPECT_EQ(json_size(d), to_json(d).size()) << text << " -> " << to_json(d);
+  }
+  rapidjson::Document mended(rapidjson::kObjectType);
+  auto& a = mended.GetAllocator();
+  mended.AddMember(json_string("\xff\x01\"", a), json_string("a\xc0\xaf\n\xe2\x82", a), a);
+  EXPECT_EQ(json_size(mended), to_json(mended).size()) << to_json(mended);
+}
+
 TEST(JsonOutput, AppendStopsAtTheLimitAndLeavesTheTextAsItWas) {
   rapidjson::Document d(rapidjson::kArrayType);
   d.PushBack(1, d.GetAllocator()).PushBack(2, d.GetAllocator());  // [1,2]: 5 bytes
