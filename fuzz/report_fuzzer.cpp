@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "mosquitto_ota/json.h"
 #include "mosquitto_ota/reports.h"
 #include "mosquitto_ota/strict_json.h"
 
@@ -17,6 +18,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& v : status.value->versions) {
       if (!ota::is_valid_version(v.value)) __builtin_trap();
     }
+    // Read back as an answer shows it: the size the meter counts is the size written.
+    rapidjson::MemoryPoolAllocator<> alloc;
+    rapidjson::Value stored = ota::parse_json(status.value->json, alloc);
+    if (stored.IsNull() || ota::json_size(stored) != ota::to_json(stored).size()) __builtin_trap();
   }
   auto progress = ota::check_progress(payload);
   if (progress.value && (progress.value->progress < -4 || progress.value->progress > 100 ||

@@ -210,26 +210,19 @@ std::string to_valid_utf8(std::string_view s) {
 
 namespace {
 
-// Parses `text` from `in` through `checker`; `nul_at` is set when a NUL byte
-// ended the text early (RapidJSON takes one for the end: what follows must not be ignored).
-template <typename Stream>
-rapidjson::ParseResult parse_from(Stream& in, size_t size, CheckingHandler& checker, size_t& nul_at) {
+// Parses `text` through `checker`; `nul_at` is set when a NUL byte ended the
+// text early (RapidJSON takes one for the end: what follows must not be ignored).
+rapidjson::ParseResult parse_from(std::string_view text, CheckingHandler& checker, size_t& nul_at) {
   rapidjson::Reader reader;
+  rapidjson::MemoryStream in(text.data(), text.size());
   // Iterative: no recursion, however deep the text. Not kParseValidateEncodingFlag:
   // CheckingHandler validates every string and name once unescaped, which also
   // catches what that flag lets through (an escaped lone low surrogate, \udc00),
   // and the flag's second pass cost ~19% more instructions per report.
   rapidjson::ParseResult result = reader.Parse<rapidjson::kParseIterativeFlag>(in, checker);
-  nul_at = result.IsError() || in.Tell() == size ? 0 : in.Tell();
+  nul_at = result.IsError() || in.Tell() == text.size() ? 0 : in.Tell();
   return result;
 }
-
-#if defined(RAPIDJSON_SSE2) || defined(RAPIDJSON_SSE42)
-// From this size on, a text is copied with 16 NUL bytes behind it, so that
-// RapidJSON's SIMD scanning (for NUL-terminated text only) may read whole
-// 16-byte blocks; below it, reports are parsed in place, allocating nothing.
-constexpr size_t kSimdFromBytes = 1024;
-#endif
 
 }  // namespace
 
@@ -239,18 +232,7 @@ std::string parse_strict_json(std::string_view text, rapidjson::Document& doc) {
   rapidjson::ParseResult result;
   size_t nul_at = 0;
   auto generate = [&](rapidjson::Document&) {
-#if defined(RAPIDJSON_SSE2) || defined(RAPIDJSON_SSE42)
-    if (text.size() >= kSimdFromBytes) {
-      std::string padded;
-      padded.reserve(text.size() + 16);
-      padded.append(text).append(16, '\0');
-      rapidjson::StringStream in(padded.c_str());
-      result = parse_from(in, text.size(), checker, nul_at);
-      return !result.IsError() && !nul_at;
-    }
-#endif
-    rapidjson::MemoryStream in(text.data(), text.size());
-    result = parse_from(in, text.size(), checker, nul_at);
+    result = parse_from(text, checker, nul_at);
     return !result.IsError() && !nul_at;
   };
   doc.Populate(generate);
