@@ -9,6 +9,7 @@
 #include <string>
 
 #include "mosquitto_ota/admin_api.h"
+#include "mosquitto_ota/strict_json.h"
 #include "mosquitto_ota/upgrades.h"
 
 namespace {
@@ -66,5 +67,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string response = ota::handle_admin_request(ctx, std::string_view(reinterpret_cast<const char*>(data), size));
   world.store->rollback();
   if (response.rfind("{\"responses\":[", 0) != 0) __builtin_trap();
+  // Every answer is valid UTF-8 JSON of at most 4 MiB (checked by RapidJSON's
+  // own validation, iteratively: a stored status may nest the answer past 32).
+  if (response.size() > ota::kMaxAdminResponseBytes || !ota::is_valid_utf8(response)) __builtin_trap();
+  rapidjson::Document check;
+  check.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(response.data(), response.size());
+  if (check.HasParseError()) __builtin_trap();
   return 0;
 }

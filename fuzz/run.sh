@@ -13,10 +13,18 @@ for target in topic report admin; do
   work=$(mktemp -d)
   cp fuzz/corpus/$target/* "$work/"
   log=build-fuzz/fuzz_$target.log
+  seeds_log=build-fuzz/fuzz_${target}_seeds.log
   # UBSan keeps going after a report (so that one known report can be suppressed):
   # any report left in the log fails the run as a crash would.
-  if ! UBSAN_OPTIONS="suppressions=$PWD/fuzz/ubsan.supp:print_stacktrace=1" \
-      build-fuzz/fuzz/fuzz_$target -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "$work" \
+  export UBSAN_OPTIONS="suppressions=$PWD/fuzz/ubsan.supp:print_stacktrace=1"
+  # The seeds once each, whole: some (100,000 levels, 100,000 members) are far
+  # longer than -max_len, which would cut them short below.
+  if ! build-fuzz/fuzz/fuzz_$target fuzz/corpus/$target/* >"$seeds_log" 2>&1 || grep -q "runtime error" "$seeds_log"; then
+    grep -m 5 -A 20 "runtime error" "$seeds_log" || tail -n 40 "$seeds_log"
+    echo "fuzz_$target: FAILED on a seed (log: $seeds_log)"
+    exit 1
+  fi
+  if ! build-fuzz/fuzz/fuzz_$target -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "$work" \
       >"$log" 2>&1 || grep -q "runtime error" "$log"; then
     grep -m 5 -A 20 "runtime error" "$log" || tail -n 40 "$log"
     echo "fuzz_$target: FAILED (log: $log)"

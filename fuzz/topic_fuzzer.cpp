@@ -1,9 +1,12 @@
-// Topic parsing and the ACL rules, on any bytes as topic, filter and username.
+// Topic parsing, the ACL rules and the Response Topic check, on any bytes as
+// topic, filter and username.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "mosquitto_ota/acl_rules.h"
+#include "mosquitto_ota/response_topic.h"
+#include "mosquitto_ota/strict_json.h"
 #include "mosquitto_ota/topics.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -29,5 +32,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   ota::filter_reaches(topic, "$CONTROL/ota/v1");
+
+  // The topic as an admin request's Response Topic: one that is accepted is a
+  // valid topic name outside what the plugin owns.
+  if (ota::response_topic_error(topic).empty()) {
+    if (topic.empty() || topic.find_first_of("+#") != std::string::npos || !ota::is_valid_utf8(topic) ||
+        parsed.ours || topic.rfind("cmd/", 0) == 0 ||
+        (topic[0] == '$' && topic.rfind(std::string(ota::kAdminResponseTopic), 0) != 0)) {
+      __builtin_trap();
+    }
+  }
   return 0;
 }

@@ -1,9 +1,8 @@
 #include "mosquitto_ota/admin_api.h"
 
-#include <cstring>
-
 #include "mosquitto_ota/admin_commands.h"
 #include "mosquitto_ota/names.h"
+#include "mosquitto_ota/strict_json.h"
 
 namespace ota {
 
@@ -116,6 +115,22 @@ const NamedHandler kHandlers[] = {
     {"listDevices", admin_list_devices, false},
 };
 
+constexpr const char* kTooLarge = "response too large: page with limit/cursor";
+// Room kept free for each command not yet answered: enough for its error
+// response (command name of at most kMaxEchoedNameBytes, escaped) when it
+// gets no other room.
+constexpr size_t kMaxEchoedNameBytes = 64;
+constexpr size_t kRoomPerCommand = 1024;
+// More than createUpgrade's or cancelJob's "data" ever takes.
+constexpr size_t kStateChangeAnswerBytes = 512;
+
+const NamedHandler* named_handler(std::string_view command) {
+  for (const auto& h : kHandlers) {
+    if (command == h.name) return &h;
+  }
+  return nullptr;
+}
+
 rapidjson::Value error_response(rapidjson::Value response, const char* code, const std::string& message,
                                 JsonAlloc& alloc) {
   response.AddMember("error", json_string(message, alloc), alloc);
@@ -123,38 +138,52 @@ rapidjson::Value error_response(rapidjson::Value response, const char* code, con
   return response;
 }
 
-rapidjson::Value run_command(AdminContext& ctx, const rapidjson::Value& command, JsonAlloc& alloc) {
+// A response that holds only the command's name and correlationData, so far.
+rapidjson::Value response_head(const rapidjson::Value& command, bool with_correlation, JsonAlloc& alloc) {
   rapidjson::Value response(rapidjson::kObjectType);
   if (!command.IsObject()) {
     response.AddMember("command", "", alloc);
-    return error_response(std::move(response), "invalid_request", "a command must be a JSON object", alloc);
+    return response;
   }
   auto name = command.FindMember("command");
-  bool named = name != command.MemberEnd() && name->value.IsString();
-  response.AddMember("command", named ? rapidjson::Value(name->value, alloc) : rapidjson::Value(""), alloc);
-  auto correlation = command.FindMember("correlationData");
-  if (correlation != command.MemberEnd()) {
-    response.AddMember("correlationData", rapidjson::Value(correlation->value, alloc), alloc);
-  }
-  if (!named) {
-    return error_response(std::move(response), "invalid_request", "\"command\" must be a string", alloc);
-  }
-  for (auto a = command.MemberBegin(); a != command.MemberEnd(); ++a) {
-    for (auto b = a + 1; b != command.MemberEnd(); ++b) {
-      if (a->name == b->name) {
-        return error_response(std::move(response), "invalid_request",
-                              std::string("field \"") + a->name.GetString() + "\" is given twice", alloc);
-      }
+  bool echo = name != command.MemberEnd() && name->value.IsString() &&
+              name->value.GetStringLength() <= kMaxEchoedNameBytes;
+  response.AddMember("command", echo ? rapidjson::Value(name->value, alloc) : rapidjson::Value(""), alloc);
+  if (with_correlation) {
+    auto correlation = command.FindMember("correlationData");
+    if (correlation != command.MemberEnd()) {
+      response.AddMember("correlationData", rapidjson::Value(correlation->value, alloc), alloc);
     }
   }
-  AdminHandler handler = find_admin_handler(name->value.GetString());
+  return response;
+}
+
+rapidjson::Value run_command(AdminContext& ctx, const rapidjson::Value& command, JsonAlloc& alloc) {
+  if (!command.IsObject()) {
+    return error_response(response_head(command, false, alloc), "invalid_request", "a command must be a JSON object",
+                          alloc);
+  }
+  rapidjson::Value response = response_head(command, true, alloc);
+  auto name = command.FindMember("command");
+  if (name == command.MemberEnd() || !name->value.IsString()) {
+    return error_response(std::move(response), "invalid_request", "\"command\" must be a string", alloc);
+  }
+  std::string_view command_name(name->value.GetString(), name->value.GetStringLength());
+  const NamedHandler* handler = named_handler(command_name);
   if (!handler) {
-    return error_response(std::move(response), "unknown_command",
-                          std::string("unknown command \"") + name->value.GetString() + "\"", alloc);
+    std::string what = command_name.size() <= kMaxEchoedNameBytes
+                           ? "unknown command \"" + std::string(command_name) + "\""
+                           : "unknown command (a name of " + std::to_string(command_name.size()) + " bytes)";
+    return error_response(std::move(response), "unknown_command", what, alloc);
+  }
+  // A change of state must not be answered with an error: it does not run
+  // when its head (an echoed correlationData) leaves no room for its answer.
+  if (handler->changes_state && json_size(response) + kStateChangeAnswerBytes > ctx.response_budget) {
+    return error_response(std::move(response), "invalid_request", kTooLarge, alloc);
   }
   try {
     rapidjson::Value data(rapidjson::kObjectType);
-    handler(ctx, CommandArgs(command), data, alloc);
+    handler->handler(ctx, CommandArgs(command), data, alloc);
     response.AddMember("data", data, alloc);
   } catch (const AdminError& e) {
     return error_response(std::move(response), e.code.c_str(), e.what(), alloc);
@@ -164,22 +193,49 @@ rapidjson::Value run_command(AdminContext& ctx, const rapidjson::Value& command,
   return response;
 }
 
+// Parses a request envelope strictly; returns its commands, or null with the reason.
+const rapidjson::Value* request_commands(std::string_view payload, rapidjson::Document& request, std::string& error) {
+  if (payload.size() > kMaxAdminRequestBytes) {
+    error = "request is over " + std::to_string(kMaxAdminRequestBytes) + " bytes";
+    return nullptr;
+  }
+  if (auto why = parse_strict_json(payload, request); !why.empty()) {
+    error = "request refused: " + why;
+    return nullptr;
+  }
+  if (!request.IsObject() || !request.HasMember("commands") || !request["commands"].IsArray()) {
+    error = "request must be an object with a \"commands\" array";
+    return nullptr;
+  }
+  const rapidjson::Value& commands = request["commands"];
+  if (commands.Size() > kMaxAdminCommands) {
+    error = "request has " + std::to_string(commands.Size()) + " commands: at most " +
+            std::to_string(kMaxAdminCommands) + " per request";
+    return nullptr;
+  }
+  return &commands;
+}
+
 }  // namespace
 
+void response_too_large() { invalid_request(kTooLarge); }
+
+bool ResponseMeter::fits(const rapidjson::Value& item) {
+  used_ += json_size(item) + 1;  // and a comma
+  return used_ <= budget_;
+}
+
 AdminHandler find_admin_handler(std::string_view command) {
-  for (const auto& h : kHandlers) {
-    if (command == h.name) return h.handler;
-  }
-  return nullptr;
+  const NamedHandler* h = named_handler(command);
+  return h ? h->handler : nullptr;
 }
 
 bool admin_request_is_read_only(std::string_view payload) {
   rapidjson::Document request;
-  if (payload.size() > kMaxAdminRequestBytes || request.Parse(payload.data(), payload.size()).HasParseError() ||
-      !request.IsObject() || !request.HasMember("commands") || !request["commands"].IsArray()) {
-    return true;  // answered with an error only
-  }
-  for (const auto& command : request["commands"].GetArray()) {
+  std::string error;
+  const rapidjson::Value* commands = request_commands(payload, request, error);
+  if (!commands) return true;  // answered with an error only
+  for (const auto& command : commands->GetArray()) {
     if (!command.IsObject() || !command.HasMember("command") || !command["command"].IsString()) continue;
     for (const auto& h : kHandlers) {
       if (h.changes_state && command["command"] == h.name) return false;
@@ -188,30 +244,44 @@ bool admin_request_is_read_only(std::string_view payload) {
   return true;
 }
 
-std::string handle_admin_request(AdminContext& ctx, std::string_view payload) {
+std::string rejected_admin_request(std::string_view reason) {
   rapidjson::Document out(rapidjson::kObjectType);
   auto& alloc = out.GetAllocator();
+  rapidjson::Value response(rapidjson::kObjectType);
+  response.AddMember("command", "", alloc);
   rapidjson::Value responses(rapidjson::kArrayType);
-  auto envelope_error = [&](const std::string& message) {
-    rapidjson::Value response(rapidjson::kObjectType);
-    response.AddMember("command", "", alloc);
-    responses.PushBack(error_response(std::move(response), "invalid_request", message, alloc), alloc);
-  };
-
-  rapidjson::Document request;
-  if (payload.size() > kMaxAdminRequestBytes) {
-    envelope_error("request is over " + std::to_string(kMaxAdminRequestBytes) + " bytes");
-  } else if (request.Parse(payload.data(), payload.size()).HasParseError()) {
-    envelope_error("request is not JSON");
-  } else if (!request.IsObject() || !request.HasMember("commands") || !request["commands"].IsArray()) {
-    envelope_error("request must be an object with a \"commands\" array");
-  } else {
-    for (const auto& command : request["commands"].GetArray()) {
-      responses.PushBack(run_command(ctx, command, alloc), alloc);
-    }
-  }
+  responses.PushBack(error_response(std::move(response), "invalid_request", std::string(reason), alloc), alloc);
   out.AddMember("responses", responses, alloc);
   return to_json(out);
+}
+
+std::string handle_admin_request(AdminContext& ctx, std::string_view payload) {
+  rapidjson::Document request;
+  std::string error;
+  const rapidjson::Value* commands = request_commands(payload, request, error);
+  if (!commands) return rejected_admin_request(error);
+
+  // Each response is written as soon as it is made, and measured so: one whose
+  // text would not fit (keeping room for those still to come) is answered
+  // invalid_request instead, so the whole payload stays within the limit.
+  static constexpr std::string_view kHead = "{\"responses\":[", kTail = "]}";
+  std::string out(kHead);
+  const size_t n = commands->Size();
+  for (size_t i = 0; i < n; ++i) {
+    const rapidjson::Value& command = (*commands)[static_cast<rapidjson::SizeType>(i)];
+    if (i > 0) out += ',';
+    const size_t limit = kMaxAdminResponseBytes - kTail.size() - (n - 1 - i) * kRoomPerCommand;
+    ctx.response_budget = limit - out.size();
+    rapidjson::Document response_doc;  // one allocator per command: its memory goes once it is written
+    auto& alloc = response_doc.GetAllocator();
+    if (append_json(run_command(ctx, command, alloc), out, limit)) continue;
+    rapidjson::Value too_large = error_response(response_head(command, true, alloc), "invalid_request", kTooLarge, alloc);
+    if (append_json(too_large, out, limit)) continue;
+    // Not even its correlationData fits: answered without it.
+    append_json(error_response(response_head(command, false, alloc), "invalid_request", kTooLarge, alloc), out, limit);
+  }
+  out += kTail;
+  return out;
 }
 
 }  // namespace ota

@@ -57,20 +57,31 @@ void admin_list_devices(AdminContext& ctx, const CommandArgs& args, rapidjson::V
   int limit = args.limit();
   std::string cursor = args.cursor();
 
-  // One more row than asked tells whether there is a next page.
-  auto records = ctx.store.list_devices(product, cursor, limit + 1, filter);
-  bool more = static_cast<int>(records.size()) > limit;
-  if (more) records.pop_back();
-
+  // Rows are read one at a time and stop as soon as the page is too large to
+  // send; one more row than asked tells whether there is a next page.
+  ResponseMeter meter(ctx);
   rapidjson::Value devices(rapidjson::kArrayType);
-  for (const auto& record : records) {
+  std::string last;
+  bool more = false, too_large = false;
+  ctx.store.visit_devices(product, cursor, limit + 1, filter, [&](DeviceRecord&& record) {
+    if (static_cast<int>(devices.Size()) == limit) {
+      more = true;
+      return false;
+    }
     rapidjson::Value item(rapidjson::kObjectType);
     add_device_fields(record, item, alloc);
     item.AddMember("online", ctx.presence.online(record.key), alloc);
+    if (!meter.fits(item)) {
+      too_large = true;
+      return false;
+    }
     devices.PushBack(item, alloc);
-  }
+    last = std::move(record.key.device);
+    return true;
+  });
+  if (too_large) response_too_large();
   data.AddMember("devices", devices, alloc);
-  if (more) data.AddMember("cursor", json_string(records.back().key.device, alloc), alloc);
+  if (more) data.AddMember("cursor", json_string(last, alloc), alloc);
 }
 
 }  // namespace ota

@@ -43,6 +43,16 @@ std::string job_id_arg(const CommandArgs& args) {
   return id;
 }
 
+// The cursor of a list paged by a row number, newest first: 0 for the first page.
+int64_t number_cursor(const CommandArgs& args, const char* command) {
+  std::string cursor = args.cursor();
+  if (cursor.empty()) return 0;
+  char* end = nullptr;
+  int64_t before = std::strtoll(cursor.c_str(), &end, 10);
+  if (*end != '\0' || before <= 0) invalid_request(std::string("\"cursor\" is not a cursor of ") + command);
+  return before;
+}
+
 Job existing_job(AdminContext& ctx, const std::string& id) {
   auto job = ctx.jobs.find_job(id);
   if (!job) throw AdminError("not_found", "job not found: " + id);
@@ -185,18 +195,17 @@ void admin_list_jobs(AdminContext& ctx, const CommandArgs& args, rapidjson::Valu
     if (!state) invalid_request("\"state\" must be in_progress, completed, canceled or aborted");
   }
   int limit = args.limit();
-  int64_t before = 0;
-  std::string cursor = args.cursor();
-  if (!cursor.empty()) {
-    char* end = nullptr;
-    before = std::strtoll(cursor.c_str(), &end, 10);
-    if (*end != '\0' || before <= 0) invalid_request("\"cursor\" is not a cursor of listJobs");
-  }
+  int64_t before = number_cursor(args, "listJobs");
   auto jobs = ctx.jobs.list_jobs(product, state, before, limit + 1);
   bool more = static_cast<int>(jobs.size()) > limit;
   if (more) jobs.pop_back();
+  ResponseMeter meter(ctx);
   rapidjson::Value list(rapidjson::kArrayType);
-  for (const auto& j : jobs) list.PushBack(job_json(j, alloc), alloc);
+  for (const auto& j : jobs) {
+    rapidjson::Value item = job_json(j, alloc);
+    meter.add(item);
+    list.PushBack(item, alloc);
+  }
   data.AddMember("jobs", list, alloc);
   if (more) data.AddMember("cursor", json_string(std::to_string(jobs.back().seq), alloc), alloc);
 }
@@ -214,23 +223,35 @@ void admin_list_job_executions(AdminContext& ctx, const CommandArgs& args, rapid
   auto executions = ctx.jobs.job_executions(job.id, state, args.cursor(), limit + 1);
   bool more = static_cast<int>(executions.size()) > limit;
   if (more) executions.pop_back();
+  ResponseMeter meter(ctx);
   rapidjson::Value list(rapidjson::kArrayType);
-  for (const auto& e : executions) list.PushBack(execution_json(e, alloc), alloc);
+  for (const auto& e : executions) {
+    rapidjson::Value item = execution_json(e, alloc);
+    meter.add(item);
+    list.PushBack(item, alloc);
+  }
   data.AddMember("executions", list, alloc);
   if (more) data.AddMember("cursor", json_string(executions.back().device.device, alloc), alloc);
 }
 
 void admin_get_execution(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc) {
-  args.only({"jobId", "product", "device"});
+  args.only({"jobId", "product", "device", "limit", "cursor"});
   std::string job_id = job_id_arg(args);
   DeviceKey device{args.name("product"), args.name("device")};
+  int limit = args.limit();
+  int64_t before = number_cursor(args, "getExecution");
   auto e = ctx.jobs.find_execution(job_id, device.device);
   if (!e || !(e->device == device)) {
     throw AdminError("not_found", "no execution of job " + job_id + " for " + device.username());
   }
   data = execution_json(*e, alloc);
+  // The history, newest first, one page of it.
+  auto entries = ctx.jobs.history_page(e->id, before, limit + 1);
+  bool more = static_cast<int>(entries.size()) > limit;
+  if (more) entries.pop_back();
+  ResponseMeter meter(ctx);
   rapidjson::Value history(rapidjson::kArrayType);
-  for (const auto& h : ctx.jobs.history(e->id)) {
+  for (const auto& h : entries) {
     rapidjson::Value item(rapidjson::kObjectType);
     item.AddMember("at", rapidjson::Value(static_cast<int64_t>(h.at)), alloc);
     item.AddMember("event", json_string(h.event, alloc), alloc);
@@ -238,9 +259,11 @@ void admin_get_execution(AdminContext& ctx, const CommandArgs& args, rapidjson::
     if (h.progress) item.AddMember("progress", *h.progress, alloc);
     add_optional(item, "reason", h.reason, alloc);
     add_optional(item, "desc", h.desc, alloc);
+    meter.add(item);
     history.PushBack(item, alloc);
   }
   data.AddMember("history", history, alloc);
+  if (more) data.AddMember("cursor", json_string(std::to_string(entries.back().id), alloc), alloc);
 }
 
 void admin_cancel_job(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc) {

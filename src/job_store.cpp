@@ -239,8 +239,11 @@ struct JobStore::Statements {
                             "WHERE execution_id = ?1 ORDER BY id LIMIT ?2)"),
         set_history_kept(db, "UPDATE executions SET history_kept = ?2 WHERE id = ?1"),
         history(db,
-                "SELECT at, event, state, progress, reason, desc FROM execution_history WHERE execution_id = ?1 "
-                "ORDER BY id") {
+                "SELECT id, at, event, state, progress, reason, desc FROM execution_history WHERE execution_id = ?1 "
+                "ORDER BY id"),
+        history_page(db,
+                     "SELECT id, at, event, state, progress, reason, desc FROM execution_history "
+                     "WHERE execution_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3") {
     for (int i = 0; i < kExecStateCount; ++i) {
       // Column names come from the state names, never from input.
       std::string column = std::string("n_") + to_string(static_cast<ExecState>(i));
@@ -254,7 +257,7 @@ struct JobStore::Statements {
   Statement insert_execution, update_execution, find_execution, unfinished_executions, awaiting_status;
   Statement recent_executions;
   Statement job_executions, job_executions_in_state, due_for_resend, past_deadline;
-  Statement append_history, count_history, drop_oldest_history, set_history_kept, history;
+  Statement append_history, count_history, drop_oldest_history, set_history_kept, history, history_page;
   std::vector<std::unique_ptr<Statement>> count;
 };
 
@@ -442,17 +445,29 @@ void JobStore::append_history(int64_t execution_id, const HistoryEntry& h) {
   }
 }
 
+namespace {
+
+HistoryEntry read_history_entry(const Statement& s) {
+  HistoryEntry h;
+  h.id = s.int_at(0);
+  h.at = s.int_at(1);
+  h.event = s.text_at(2);
+  h.state = s.text_at(3);
+  if (auto p = s.optional_int_at(4)) h.progress = static_cast<int>(*p);
+  h.reason = s.text_at(5);
+  h.desc = s.text_at(6);
+  return h;
+}
+
+}  // namespace
+
 std::vector<HistoryEntry> JobStore::history(int64_t execution_id) {
-  return read_all(st_->history.with(execution_id), [](const Statement& s) {
-    HistoryEntry h;
-    h.at = s.int_at(0);
-    h.event = s.text_at(1);
-    h.state = s.text_at(2);
-    if (auto p = s.optional_int_at(3)) h.progress = static_cast<int>(*p);
-    h.reason = s.text_at(4);
-    h.desc = s.text_at(5);
-    return h;
-  });
+  return read_all(st_->history.with(execution_id), read_history_entry);
+}
+
+std::vector<HistoryEntry> JobStore::history_page(int64_t execution_id, int64_t before_id, int limit) {
+  return read_all(st_->history_page.with(execution_id, before_id > 0 ? before_id : INT64_MAX, limit),
+                  read_history_entry);
 }
 
 }  // namespace ota

@@ -55,7 +55,9 @@ std::string encode_chunk(const ChunkEntry* entries, size_t count) {
 
 std::vector<ChunkEntry> decode_chunk(std::string_view json) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  // Not strict: a chunk holds what reports held, and an older plugin stored
+  // descs unchecked (answers mend them). Iterative: nothing recurses on stored data.
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   std::vector<ChunkEntry> out;
   if (doc.HasParseError() || !doc.IsArray()) return out;
   out.reserve(doc.Size());

@@ -1,9 +1,9 @@
 #include "mosquitto_ota/reports.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include "mosquitto_ota/names.h"
+#include "mosquitto_ota/strict_json.h"
 
 namespace ota {
 namespace {
@@ -22,18 +22,15 @@ bool has_control_bytes(std::string_view s) {
   return false;
 }
 
-// Reports are small: their DOM fits a stack buffer, so parsing one allocates nothing.
+// Reports are small: their DOM fits a stack buffer, so parsing one allocates
+// next to nothing (the parser's own stacks only).
 constexpr size_t kParseBufferBytes = 8192;
 using ParseAllocator = rapidjson::MemoryPoolAllocator<>;
-using ParseDocument = rapidjson::GenericDocument<rapidjson::UTF8<>, ParseAllocator>;
+using ParseDocument = rapidjson::Document;  // with a ParseAllocator over the buffer
 
-// Parses a payload that must be one JSON object; returns the error otherwise.
+// Parses a payload that must be one JSON object, strictly; returns why not otherwise.
 std::string parse_object(std::string_view payload, ParseDocument& doc) {
-  doc.Parse(payload.data(), payload.size());
-  if (doc.HasParseError()) {
-    return std::string("payload is not JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
-           std::to_string(doc.GetErrorOffset());
-  }
+  if (auto error = parse_strict_json(payload, doc); !error.empty()) return "payload refused: " + error;
   if (!doc.IsObject()) return "payload must be a JSON object";
   return {};
 }

@@ -165,11 +165,27 @@ std::optional<DeviceRecord> Store::find_device(const DeviceKey& device) {
 
 std::vector<DeviceRecord> Store::list_devices(const std::string& product, const std::string& after, int limit,
                                               const std::optional<VersionFilter>& filter) {
+  std::vector<DeviceRecord> out;
+  visit_devices(product, after, limit, filter, [&](DeviceRecord&& record) {
+    out.push_back(std::move(record));
+    return true;
+  });
+  return out;
+}
+
+void Store::visit_devices(const std::string& product, const std::string& after, int limit,
+                          const std::optional<VersionFilter>& filter,
+                          const std::function<bool(DeviceRecord&&)>& visit) {
   Statement& s = filter ? st_->list_devices_at_version.with(product, filter->key, filter->version, after, limit)
                         : st_->list_devices.with(product, after, limit);
-  std::vector<DeviceRecord> out;
-  while (s.step()) out.push_back({{product, s.text_at(0)}, s.text_at(1), s.int_at(2)});
-  return out;
+  // No read snapshot outlives the visit, however it ends.
+  struct Finish {
+    Statement& s;
+    ~Finish() { s.finish(); }
+  } finish{s};
+  while (s.step()) {
+    if (!visit({{product, s.text_at(0)}, s.text_at(1), s.int_at(2)})) break;
+  }
 }
 
 std::vector<ProgressRecord> Store::recent_progress(const DeviceKey& device, int limit) {

@@ -55,6 +55,8 @@ class CommandArgs {
 inline constexpr int kDefaultPageLimit = 100;
 inline constexpr int kMaxPageLimit = 1000;
 inline constexpr size_t kMaxAdminRequestBytes = 16u << 20;
+inline constexpr size_t kMaxAdminCommands = 100;           // per request
+inline constexpr size_t kMaxAdminResponseBytes = 4u << 20;  // one response payload
 
 struct AdminContext {
   Store& store;
@@ -63,6 +65,28 @@ struct AdminContext {
   const Presence& presence;
   int64_t now_ms;
   Effects& out;  // what a command sends (OTA commands, events)
+  // Bytes the running command's answer may take; set by handle_admin_request.
+  size_t response_budget = kMaxAdminResponseBytes;
+};
+
+// Thrown by a handler whose answer would pass ctx.response_budget.
+[[noreturn]] void response_too_large();
+
+// A list handler's running count of its answer's size: add() each item as it is
+// built, and it throws response_too_large() as soon as the items pass the budget,
+// so a page too large to send is never built whole.
+class ResponseMeter {
+ public:
+  explicit ResponseMeter(const AdminContext& ctx) : budget_(ctx.response_budget) {}
+  void add(const rapidjson::Value& item) {
+    if (!fits(item)) response_too_large();
+  }
+  // The same without throwing: false once the items pass the budget.
+  bool fits(const rapidjson::Value& item);
+
+ private:
+  size_t budget_;
+  size_t used_ = 0;
 };
 
 // A handler fills `data`, or throws AdminError.
@@ -71,8 +95,13 @@ using AdminHandler = void (*)(AdminContext& ctx, const CommandArgs& args, rapidj
 // The handler of a command name, or null.
 AdminHandler find_admin_handler(std::string_view command);
 
-// Handles one request envelope and returns the response envelope. Never throws.
+// Handles one request envelope and returns the response envelope: valid UTF-8
+// JSON of at most kMaxAdminResponseBytes. Never throws.
 std::string handle_admin_request(AdminContext& ctx, std::string_view payload);
+
+// The answer to a request that is not run at all (e.g. its Response Topic is
+// refused): one invalid_request response, command "", error `reason`.
+std::string rejected_admin_request(std::string_view reason);
 
 // True when no command of the request changes state (queries, and requests that
 // only get errors): it can be answered from a read-only connection.

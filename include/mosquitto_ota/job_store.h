@@ -67,6 +67,8 @@ class JobStore {
   // Keeps the execution's newest kExecutionHistoryKept entries (SPEC "Bounded history").
   void append_history(int64_t execution_id, const HistoryEntry& entry);
   std::vector<HistoryEntry> history(int64_t execution_id);
+  // Newest first, older than entry `before_id` (0: from the newest), at most `limit`.
+  std::vector<HistoryEntry> history_page(int64_t execution_id, int64_t before_id, int limit);
 
  private:
   struct Statements;

@@ -87,6 +87,7 @@ struct HistoryEntry {
   std::optional<int> progress;
   std::string reason;
   std::string desc;
+  int64_t id = 0;  // ascending with time: the cursor of a history page (set when read)
 };
 
 }  // namespace ota

@@ -1,6 +1,7 @@
 #pragma once
 // The SQLite store: one connection, used by the worker thread only.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,10 @@ class Store {
   // Devices of a product ordered by name, after `after` (exclusive), at most `limit`.
   std::vector<DeviceRecord> list_devices(const std::string& product, const std::string& after, int limit,
                                          const std::optional<VersionFilter>& filter);
+  // The same rows, one at a time, until `visit` returns false: a caller that
+  // stops early never holds the rest in memory.
+  void visit_devices(const std::string& product, const std::string& after, int limit,
+                     const std::optional<VersionFilter>& filter, const std::function<bool(DeviceRecord&&)>& visit);
   bool is_known(const DeviceKey& device);
   // The device's current value of a status key, if it reported one.
   std::optional<std::string> device_version(const DeviceKey& device, const std::string& version_key);

@@ -48,7 +48,7 @@ int AdminClient::connect() {
   return granted == 1 ? 0 : 1000 + granted;
 }
 
-int AdminClient::send(const std::string& payload) {
+int AdminClient::send(const std::string& payload, std::chrono::milliseconds ack_timeout) {
   mosquitto_property* props = nullptr;
   if (protocol_ == MQTT_PROTOCOL_V5) {
     std::string correlation = std::to_string(++next_correlation_);
@@ -56,12 +56,12 @@ int AdminClient::send(const std::string& payload) {
     mosquitto_property_add_binary(&props, MQTT_PROP_CORRELATION_DATA, correlation.data(),
                                   static_cast<uint16_t>(correlation.size()));
   }
-  return client_->publish("$CONTROL/ota/v1", payload, 1, props);
+  return client_->publish("$CONTROL/ota/v1", payload, 1, props, ack_timeout);
 }
 
 std::optional<std::string> AdminClient::request(const std::string& payload, std::chrono::milliseconds timeout) {
   size_t earlier = client_->messages().size();
-  if (send(payload) != 0) return std::nullopt;
+  if (send(payload, timeout) != 0) return std::nullopt;
   std::string correlation = std::to_string(next_correlation_);
   auto msg = client_->wait_message(
       [&](const Message& m) {

@@ -18,8 +18,9 @@ class AdminClient {
 
   int connect();
   // Publishes `payload` to $CONTROL/ota/v1; returns the PUBACK reason code.
-  int send(const std::string& payload);
-  // Sends the request and returns the response envelope text, or nothing in time.
+  int send(const std::string& payload, std::chrono::milliseconds ack_timeout = kWait);
+  // Sends the request and returns the response envelope text, or nothing in time
+  // (a request answered on the broker thread is acknowledged only once answered).
   std::optional<std::string> request(const std::string& payload,
                                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Sends one command object and returns its response object (an empty object

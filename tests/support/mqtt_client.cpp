@@ -64,10 +64,10 @@ int MqttClient::disconnects() const {
   return disconnects_;
 }
 
-int MqttClient::wait_ack(int mid) {
+int MqttClient::wait_ack(int mid, std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mutex_);
   int result = -1;
-  changed_.wait_for(lock, kWait, [&] {
+  changed_.wait_for(lock, timeout, [&] {
     auto it = std::find_if(acks_.begin(), acks_.end(), [&](auto& a) { return a.first == mid; });
     if (it == acks_.end()) return false;
     result = it->second;
@@ -77,13 +77,14 @@ int MqttClient::wait_ack(int mid) {
   return result;
 }
 
-int MqttClient::publish(const std::string& topic, const std::string& payload, int qos, mosquitto_property* props) {
+int MqttClient::publish(const std::string& topic, const std::string& payload, int qos, mosquitto_property* props,
+                        std::chrono::milliseconds ack_timeout) {
   int mid = 0;
   int rc = mosquitto_publish_v5(mosq_, &mid, topic.c_str(), static_cast<int>(payload.size()), payload.data(), qos,
                                 false, props);
   mosquitto_property_free_all(&props);
   if (rc != MOSQ_ERR_SUCCESS) return -1;
-  int reason = wait_ack(mid);
+  int reason = wait_ack(mid, ack_timeout);
   // "No matching subscribers" is an MQTT 5 success code.
   return reason == MQTT_RC_NO_MATCHING_SUBSCRIBERS ? 0 : reason;
 }
@@ -91,7 +92,7 @@ int MqttClient::publish(const std::string& topic, const std::string& payload, in
 int MqttClient::subscribe(const std::string& filter, int qos) {
   int mid = 0;
   if (mosquitto_subscribe(mosq_, &mid, filter.c_str(), qos) != MOSQ_ERR_SUCCESS) return -1;
-  return wait_ack(mid);
+  return wait_ack(mid, kWait);
 }
 
 std::optional<Message> MqttClient::wait_message(const std::function<bool(const Message&)>& match,

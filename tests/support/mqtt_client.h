@@ -46,7 +46,8 @@ class MqttClient {
 
   // Publishes and waits until the broker acknowledged it (QoS 1) or it was sent
   // (QoS 0). Returns the PUBACK reason code (MQTT 5: 135 = not authorized), -1 on timeout.
-  int publish(const std::string& topic, const std::string& payload, int qos = 1, mosquitto_property* props = nullptr);
+  int publish(const std::string& topic, const std::string& payload, int qos = 1, mosquitto_property* props = nullptr,
+              std::chrono::milliseconds ack_timeout = kWait);
   // Subscribes and returns the granted QoS from SUBACK (>= 128 = refused), -1 on timeout.
   int subscribe(const std::string& filter, int qos = 1);
 
@@ -65,7 +66,7 @@ class MqttClient {
   static void on_publish(mosquitto*, void* self, int mid, int reason, const mosquitto_property*);
   static void on_subscribe(mosquitto*, void* self, int mid, int count, const int* granted, const mosquitto_property*);
   static void on_message(mosquitto*, void* self, const mosquitto_message* msg, const mosquitto_property* props);
-  int wait_ack(int mid);
+  int wait_ack(int mid, std::chrono::milliseconds timeout);
 
   ClientOptions options_;
   int port_;

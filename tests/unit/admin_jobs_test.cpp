@@ -133,12 +133,14 @@ TEST_F(AdminJobs, GetExecutionHasTheHistoryAndGetDeviceTheRecentExecutions) {
   EXPECT_STREQ(e["state"].GetString(), "downloading");
   EXPECT_EQ(e["progress"].GetInt(), 20);
   EXPECT_EQ(e["firstSentAt"].GetInt64(), now);
+  // Newest first.
   ASSERT_EQ(e["history"].Size(), 3u);
-  EXPECT_STREQ(e["history"][0]["state"].GetString(), "sent");
+  EXPECT_STREQ(e["history"][2]["state"].GetString(), "sent");
   EXPECT_STREQ(e["history"][1]["event"].GetString(), "progress");
   EXPECT_EQ(e["history"][1]["progress"].GetInt(), 20);
   EXPECT_STREQ(e["history"][1]["desc"].GetString(), "downloading");
-  EXPECT_EQ(e["history"][2]["at"].GetInt64(), now + 1);
+  EXPECT_EQ(e["history"][0]["at"].GetInt64(), now + 1);
+  EXPECT_FALSE(e.HasMember("cursor"));
   EXPECT_EQ(error_code(one(R"({"command":"getExecution","jobId":")" + id + R"(","product":"fan","device":"d1"})")),
             "not_found");
   auto d = one(R"({"command":"getDevice","product":"lamp","device":"d1"})");

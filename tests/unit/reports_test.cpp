@@ -90,3 +90,39 @@ TEST(CheckReport, ReportCarriesItsArrivalAndContent) {
   EXPECT_EQ(r.value->message_id, "m9");
   EXPECT_EQ(r.value->progress.progress, -2);
 }
+
+// SPEC "Bounded parsing": what the strict parser refuses, reports refuse with the reason.
+TEST(CheckReport, StrictParsingRefusesHostileStatusesAndProgress) {
+  ReportTopic status{ReportKind::Status, {"lamp", "d1"}, "m1"};
+  ReportTopic progress{ReportKind::Progress, {"lamp", "d1"}, "m2"};
+  const std::string deep = "{\"a\":" + std::string(120000, '[') + std::string(120000, ']') + "}";
+  std::pair<std::string, const char*> refused[] = {
+      {deep, "nested deeper than 32 levels"},
+      {R"({"j1_ver":"1.0","j1_ver":"2.0"})", "duplicate member name \"j1_ver\""},
+      {"{\"n\":\"\xff\"}", "not valid UTF-8"},
+      {"{\"n\":\"\\udc00\"}", "not valid UTF-8"},
+      {R"({"n":"a\u0000b"})", "NUL"},
+  };
+  for (const auto& [payload, why] : refused) {
+    auto r = check_report(status, "lamp/d1", payload, 1 << 20, 1);
+    EXPECT_FALSE(r.value) << payload.substr(0, 64);
+    EXPECT_NE(r.error.find(why), std::string::npos) << r.error;
+  }
+  auto p = check_report(progress, "lamp/d1", R"({"type":"fw","version":"2","progress":1,"progress":100})", 16384, 1);
+  EXPECT_FALSE(p.value);
+  EXPECT_NE(p.error.find("duplicate member name \"progress\""), std::string::npos) << p.error;
+  auto desc = check_report(progress, "lamp/d1", "{\"type\":\"fw\",\"version\":\"2\",\"progress\":1,\"desc\":\"\xc0\xaf\"}",
+                           16384, 1);
+  EXPECT_FALSE(desc.value);
+}
+
+TEST(CheckReport, StatusesAtTheBoundsAreAccepted) {
+  ReportTopic status{ReportKind::Status, {"lamp", "d1"}, "m1"};
+  std::string members = "{";
+  for (int i = 0; i < 1000; ++i) members += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+  members += "}";
+  EXPECT_TRUE(check_report(status, "lamp/d1", members, 1 << 20, 1).value);
+  const std::string deep = "{\"a\":" + std::string(31, '[') + std::string(31, ']') + "}";  // 32 levels
+  EXPECT_TRUE(check_report(status, "lamp/d1", deep, 1 << 20, 1).value);
+  EXPECT_TRUE(check_report(status, "lamp/d1", "{\"name\":\"caf\xc3\xa9\"}", 1 << 20, 1).value);
+}

@@ -1,0 +1,43 @@
+// Report check cost: how long check_report() takes for one typical status and
+// one typical progress payload. It runs on the broker thread for every device
+// publish, so its cost bounds the broker's ingest rate.
+//
+//   report_check_cost [ITERATIONS]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "mosquitto_ota/reports.h"
+
+using namespace ota;
+
+namespace {
+
+double ns_per_check(const ReportTopic& topic, const std::string& payload, int iterations) {
+  size_t accepted = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < iterations; ++i) accepted += check_report(topic, "bench/d1", payload, 16384, 1).value ? 1 : 0;
+  auto ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+  if (accepted != static_cast<size_t>(iterations)) {
+    std::fprintf(stderr, "payload refused: %s\n", payload.c_str());
+    std::exit(1);
+  }
+  return ns / iterations;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int iterations = argc > 1 ? std::atoi(argv[1]) : 1000000;
+  ReportTopic status{ReportKind::Status, {"bench", "d1"}, "0123456789abcdef01234567"};
+  ReportTopic progress{ReportKind::Progress, {"bench", "d1"}, "0123456789abcdef01234567"};
+  const std::string status_json =
+      R"({"firmware_ver":"1.0.3","app_ver":"2.14.0","model":"lamp-x2","uptime":86400,"rssi":-61,"ok":true})";
+  const std::string progress_json = R"({"type":"firmware","version":"1.1","progress":42,"desc":"downloading"})";
+  std::printf("status   (%zu bytes): %.0f ns per check\n", status_json.size(),
+              ns_per_check(status, status_json, iterations));
+  std::printf("progress (%zu bytes): %.0f ns per check\n", progress_json.size(),
+              ns_per_check(progress, progress_json, iterations));
+  return 0;
+}
