@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "mosquitto_ota/admin_api.h"
+#include "mosquitto_ota/response_topic.h"
 #include "plugin_state.h"
 
 namespace ota {
@@ -216,17 +217,33 @@ int on_control(int, void* event_data, void* user_data) {
     mosquitto_log_printf(MOSQ_LOG_INFO, "mosquitto_ota: admin request from client %s (user %s), %u bytes",
                          client_label(ev->client).c_str(), request.username.c_str(), ev->payloadlen);
     auto& st = state(user_data);
-    if (st.worker->idle() && admin_request_is_read_only(request.payload)) {
-      // Everything accepted so far is committed: answer from the read-only
-      // connection now, instead of at the broker's next tick.
+    if (auto error = response_topic_error(request.response_topic); !error.empty()) {
+      // Not run: answered where every admin may listen, never on a topic that is not fit for it.
+      log_refusal(st, "refused admin request from client %s: %s", client_label(ev->client).c_str(),
+                  error.c_str());
       Effects out;
-      AdminContext ctx{*st.reader, *st.reader_jobs, nullptr, st.presence, unix_ms(), out};
-      out.publishes.push_back(Outgoing{"", request.response_topic, handle_admin_request(ctx, request.payload), 1,
+      out.publishes.push_back(Outgoing{"", std::string(kAdminResponseTopic),
+                                       rejected_admin_request(error), 1,
                                        std::move(request.correlation_data)});
       deliver_effects(st, std::move(out));
-    } else {
-      st.worker->submit(std::move(request));  // ordered after what is pending; answered once committed
+      return MOSQ_ERR_SUCCESS;
     }
+    if (st.worker->idle() && admin_request_is_read_only(request.payload)) {
+      // Everything accepted so far is committed: answer from the read-only
+      // connection now, instead of at the broker's next tick, unless it would
+      // hold the broker thread longer than a small budget of work allows.
+      Effects out;
+      AdminContext ctx{*st.reader, *st.reader_jobs, nullptr, st.presence, unix_ms(), out};
+      ctx.work_left = kQuickAdminWorkBytes;
+      std::string answer = handle_admin_request(ctx, request.payload);
+      if (!ctx.work_ran_out) {
+        out.publishes.push_back(Outgoing{"", request.response_topic, std::move(answer), 1,
+                                         std::move(request.correlation_data)});
+        deliver_effects(st, std::move(out));
+        return MOSQ_ERR_SUCCESS;
+      }
+    }
+    st.worker->submit(std::move(request));  // ordered after what is pending; answered once committed
     return MOSQ_ERR_SUCCESS;
   });
 }

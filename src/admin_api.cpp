@@ -116,6 +116,7 @@ const NamedHandler kHandlers[] = {
 };
 
 constexpr const char* kTooLarge = "response too large: page with limit/cursor";
+constexpr const char* kTooMuchWork = "request too large: its answers pass 16 MiB, send fewer commands or smaller pages";
 // Room kept free for each command not yet answered: enough for its error
 // response (command name of at most kMaxEchoedNameBytes, escaped) when it
 // gets no other room.
@@ -221,8 +222,12 @@ const rapidjson::Value* request_commands(std::string_view payload, rapidjson::Do
 void response_too_large() { invalid_request(kTooLarge); }
 
 bool ResponseMeter::fits(const rapidjson::Value& item) {
-  used_ += json_size(item) + 1;  // and a comma
-  return used_ <= budget_;
+  const size_t size = json_size(item) + 1;  // and a comma
+  used_ += size;
+  ctx_.work_left -= std::min(size, ctx_.work_left);
+  if (used_ <= budget_) return true;
+  if (budget_ < ctx_.response_budget) ctx_.work_ran_out = true;
+  return false;
 }
 
 AdminHandler find_admin_handler(std::string_view command) {
@@ -274,11 +279,31 @@ std::string handle_admin_request(AdminContext& ctx, std::string_view payload) {
     ctx.response_budget = limit - out.size();
     rapidjson::Document response_doc;  // one allocator per command: its memory goes once it is written
     auto& alloc = response_doc.GetAllocator();
-    if (append_json(run_command(ctx, command, alloc), out, limit)) continue;
-    rapidjson::Value too_large = error_response(response_head(command, true, alloc), "invalid_request", kTooLarge, alloc);
+    const char* refusal = kTooLarge;
+    if (ctx.work_left > 0) {
+      const bool ran_out_before = ctx.work_ran_out;
+      const size_t work_before = ctx.work_left;
+      rapidjson::Value response = run_command(ctx, command, alloc);
+      if (ctx.work_ran_out == ran_out_before) {
+        const size_t before = out.size();
+        bool fits = append_json(response, out, limit);
+        // What writing it cost, beyond what its handler's meter counted already (a
+        // refused answer was written up to the limit before it was dropped).
+        const size_t written = fits ? out.size() - before : limit - before;
+        const size_t metered = work_before - ctx.work_left;
+        if (written > metered) ctx.work_left -= std::min(written - metered, ctx.work_left);
+        if (fits) continue;
+      } else {
+        refusal = kTooMuchWork;  // its handler stopped when the request's work ran out
+      }
+    } else {
+      ctx.work_ran_out = true;  // not run at all
+      refusal = kTooMuchWork;
+    }
+    rapidjson::Value too_large = error_response(response_head(command, true, alloc), "invalid_request", refusal, alloc);
     if (append_json(too_large, out, limit)) continue;
     // Not even its correlationData fits: answered without it.
-    append_json(error_response(response_head(command, false, alloc), "invalid_request", kTooLarge, alloc), out, limit);
+    append_json(error_response(response_head(command, false, alloc), "invalid_request", refusal, alloc), out, limit);
   }
   out += kTail;
   return out;

@@ -3,6 +3,7 @@
 // the envelope, argument checking and dispatch to the command handlers.
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -57,6 +58,9 @@ inline constexpr int kMaxPageLimit = 1000;
 inline constexpr size_t kMaxAdminRequestBytes = 16u << 20;
 inline constexpr size_t kMaxAdminCommands = 100;           // per request
 inline constexpr size_t kMaxAdminResponseBytes = 4u << 20;  // one response payload
+inline constexpr size_t kMaxAdminWorkBytes = 16u << 20;     // answers built for one request
+// The work a request answered on the broker thread may do; more goes to the worker.
+inline constexpr size_t kQuickAdminWorkBytes = 256u << 10;
 
 struct AdminContext {
   Store& store;
@@ -67,6 +71,10 @@ struct AdminContext {
   Effects& out;  // what a command sends (OTA commands, events)
   // Bytes the running command's answer may take; set by handle_admin_request.
   size_t response_budget = kMaxAdminResponseBytes;
+  // Bytes of answers the whole request may still build, sent or refused: what
+  // bounds its time (SPEC: a read-only request holds the broker thread a few ms).
+  size_t work_left = kMaxAdminWorkBytes;
+  bool work_ran_out = false;  // a command was refused because work_left ran out
 };
 
 // Thrown by a handler whose answer would pass ctx.response_budget.
@@ -77,7 +85,7 @@ struct AdminContext {
 // so a page too large to send is never built whole.
 class ResponseMeter {
  public:
-  explicit ResponseMeter(const AdminContext& ctx) : budget_(ctx.response_budget) {}
+  explicit ResponseMeter(AdminContext& ctx) : ctx_(ctx), budget_(std::min(ctx.response_budget, ctx.work_left)) {}
   void add(const rapidjson::Value& item) {
     if (!fits(item)) response_too_large();
   }
@@ -85,6 +93,7 @@ class ResponseMeter {
   bool fits(const rapidjson::Value& item);
 
  private:
+  AdminContext& ctx_;
   size_t budget_;
   size_t used_ = 0;
 };

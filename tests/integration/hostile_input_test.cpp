@@ -219,10 +219,18 @@ TEST_F(LargeAnswers, HundredLargeListsAreAnsweredWithinFourMebibytes) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   ASSERT_TRUE(all.IsObject());
   ASSERT_EQ(all["responses"].Size(), 100u);
+  // Each page is refused; once the request has built its 16 MiB of answers, the rest are not even read.
+  int read_and_refused = 0;
   for (const auto& r : all["responses"].GetArray()) {
     EXPECT_EQ(error_code(r), "invalid_request");
-    EXPECT_STREQ(r["error"].GetString(), "response too large: page with limit/cursor");
+    std::string error = r["error"].GetString();
+    if (error == "response too large: page with limit/cursor") {
+      ++read_and_refused;
+    } else {
+      EXPECT_EQ(error.rfind("request too large", 0), 0u) << error;
+    }
   }
+  EXPECT_LE(read_and_refused, 4);
   std::printf("100 x listDevices (limit 1000) over 300 x 16 KB statuses answered in %lld ms\n",
               static_cast<long long>(ms.count()));
 

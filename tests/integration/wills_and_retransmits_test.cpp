@@ -137,5 +137,57 @@ TEST_F(Qos2Admin, ARetransmittedRequestRunsOnce) {
   EXPECT_EQ(jobs_after["data"]["jobs"].Size(), 2u) << to_string(jobs_after);
 }
 
+class ResponseTopics : public UpgradeTest {};
+
+TEST_F(ResponseTopics, ARequestWithAnUnfitResponseTopicIsNotRunAndIsAnsweredOnTheAdminTopic) {
+  booted("d1");
+  auto& listener = admin();  // MQTT 5: its own answers come on its Response Topic
+  auto& official = client("admin", "official-listener");
+  ASSERT_EQ(official.subscribe("$CONTROL/ota/v1/response"), 1);
+  auto& snoop = client("business", "snoop");
+  for (const char* filter : {"#", "$SYS/#", "update_status/#", "cmd/#", "a/+/b"}) ASSERT_EQ(snoop.subscribe(filter), 1);
+
+  RawMqtt raw(broker->port());
+  RawConnect c;
+  c.client_id = "raw-admin";
+  c.username = "admin";
+  c.password = kPassword;
+  ASSERT_EQ(raw.connect(c), 0);
+  const std::string create =
+      R"({"commands":[{"command":"createUpgrade","product":"p1","type":"firmware","version":"1.1",)"
+      R"("url":"https://f.example.com/1.1.bin","md5":"9e107d9d372bb6826bd81d3542a419d6","size":10}]})";
+  const std::vector<std::string> unfit = {"#", "a/+/b", "$SYS/broker/x", "cmd/p1/d1/$ota_upgrade/plain/r1",
+                                          "update_status/p1/d1/m1", "update_ota_status/p1/d1/m1",
+                                          "$CONTROL/ota/v1/responses", "$CONTROL/ota/v1"};
+  uint16_t id = 1;
+  for (const auto& topic : unfit) {
+    const size_t seen = official.messages().size();
+    raw.publish(RawPublish{"$CONTROL/ota/v1", create, 1, id++, false, false, topic});
+    auto ack = raw.read();
+    ASSERT_TRUE(ack && ack->type == 4) << topic;
+    auto answer = official.wait_message([&](const Message& m) { return m.topic == "$CONTROL/ota/v1/response"; },
+                                        kWait, seen);
+    ASSERT_TRUE(answer) << topic;
+    auto doc = parse(answer->payload);
+    EXPECT_STREQ(doc["responses"][0]["errorCode"].GetString(), "invalid_request") << topic;
+    EXPECT_NE(std::string(doc["responses"][0]["error"].GetString()).find("Response Topic"), std::string::npos);
+  }
+  // Nothing ran and nothing reached the snoop.
+  auto jobs = listener.command(R"({"command":"listJobs","product":"p1"})");
+  EXPECT_EQ(jobs["data"]["jobs"].Size(), 0u) << to_string(jobs);
+  ASSERT_EQ(client("business", "marker").publish("marker/x", "m"), 0);
+  ASSERT_TRUE(snoop.wait_topic("marker/x"));
+  for (const auto& m : snoop.messages()) {
+    if (m.topic.rfind("ota-test/responses/", 0) == 0) continue;  // the listener's own answer
+    EXPECT_EQ(m.payload.find("\"responses\""), std::string::npos) << m.topic;  // the broker's own $SYS go on
+  }
+
+  // A Response Topic under $CONTROL/ota/v1/response/ is fit.
+  ASSERT_EQ(official.subscribe("$CONTROL/ota/v1/response/mine"), 1);
+  raw.publish(RawPublish{"$CONTROL/ota/v1", R"({"commands":[{"command":"listJobs"}]})", 1, id++, false, false,
+                         "$CONTROL/ota/v1/response/mine"});
+  EXPECT_TRUE(official.wait_topic("$CONTROL/ota/v1/response/mine"));
+}
+
 }  // namespace
 }  // namespace ota_test

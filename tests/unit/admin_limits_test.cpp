@@ -123,7 +123,7 @@ TEST_F(LargeStatuses, AnAnswerThatWouldPassFourMebibytesIsRefusedAndTheRestStill
   // ~3.2 MB fits; the second such page, counted with the first, does not.
   EXPECT_EQ(r[1]["data"]["devices"].Size(), 200u);
   EXPECT_EQ(error_code(r[2]), "invalid_request");
-  EXPECT_TRUE(r[3].HasMember("data"));
+  EXPECT_TRUE(r[3].HasMember("data")) << to_json(r[3]);
   EXPECT_GT(text.size(), 3200000u);
 }
 
@@ -132,6 +132,39 @@ TEST_F(LargeStatuses, ManyLargeListsStayWithinTheLimit) {
   auto doc = parse_json(text, out_alloc);
   ASSERT_EQ(doc["responses"].Size(), 10u);
   for (const auto& r : doc["responses"].GetArray()) EXPECT_EQ(error_code(r), "invalid_request");
+}
+
+TEST_F(LargeStatuses, ARequestBuildsAtMostItsWorkBudgetOfAnswers) {
+  // 100 pages that each read ~4 MiB before they are refused would build 400 MB.
+  AdminContext ctx{store, jobs, &upgrades, presence, now, out};
+  auto doc = parse_json(
+      handle_admin_request(ctx, request_of(R"({"command":"listDevices","product":"lamp","limit":1000})", 100)),
+      out_alloc);
+  EXPECT_TRUE(ctx.work_ran_out);
+  EXPECT_EQ(ctx.work_left, 0u);
+  const auto& r = doc["responses"];
+  ASSERT_EQ(r.Size(), 100u);
+  int too_large = 0, too_much_work = 0;
+  for (const auto& each : r.GetArray()) {
+    std::string error = each["error"].GetString();
+    too_large += error.rfind("response too large", 0) == 0;
+    too_much_work += error.rfind("request too large", 0) == 0;
+  }
+  EXPECT_LE(too_large, static_cast<int>(kMaxAdminWorkBytes / kMaxAdminResponseBytes));
+  EXPECT_EQ(too_large + too_much_work, 100);
+}
+
+TEST_F(LargeStatuses, TheBrokerThreadsSmallWorkBudgetTellsWhatMustGoToTheWorker) {
+  auto quick = [&](const std::string& request) {
+    AdminContext ctx{store, jobs, nullptr, presence, now, out};
+    ctx.work_left = kQuickAdminWorkBytes;
+    handle_admin_request(ctx, request);
+    return !ctx.work_ran_out;
+  };
+  EXPECT_TRUE(quick(request_of(R"({"command":"getDevice","product":"lamp","device":"big001"})", 10)));
+  EXPECT_TRUE(quick(request_of(R"({"command":"listDevices","product":"lamp","limit":10})", 1)));
+  EXPECT_FALSE(quick(request_of(R"({"command":"listDevices","product":"lamp","limit":100})", 1)));
+  EXPECT_FALSE(quick(request_of(R"({"command":"getDevice","product":"lamp","device":"big001"})", 100)));
 }
 
 TEST_F(AdminLimits, CommandWhoseCorrelationDataLeavesNoRoomDoesNotRun) {
