@@ -79,7 +79,16 @@ ProgressHistory::ProgressHistory(Db& db) : st_(std::make_unique<Statements>(db))
 ProgressHistory::~ProgressHistory() = default;
 
 void ProgressHistory::append(const DeviceKey& device, ProgressRecord record) {
-  pending_[device].push_back(std::move(record));
+  auto& records = pending_[device];  // stays where it is while the map grows
+  records.push_back(std::move(record));
+  appended_.push_back(&records);
+}
+
+void ProgressHistory::rewind(size_t mark) {
+  while (appended_.size() > mark) {
+    appended_.back()->pop_back();
+    appended_.pop_back();
+  }
 }
 
 std::optional<int64_t> ProgressHistory::newest_chunk(const DeviceKey& device) {
@@ -92,6 +101,7 @@ std::optional<int64_t> ProgressHistory::newest_chunk(const DeviceKey& device) {
 
 void ProgressHistory::flush() {
   for (const auto& [device, records] : pending_) {
+    if (records.empty()) continue;  // rewound
     const std::optional<int64_t> prev = newest_chunk(device);
     auto& insert = st_->insert_chunk.with(device.product, device.device, prev, static_cast<int64_t>(records.size()),
                                           encode(records));
@@ -100,7 +110,7 @@ void ProgressHistory::flush() {
     insert.finish();
     st_->set_head.with(device.product, device.device, id).run();
   }
-  pending_.clear();
+  discard();
 }
 
 std::vector<ProgressRecord> ProgressHistory::recent(const DeviceKey& device, int limit) {

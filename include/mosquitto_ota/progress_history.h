@@ -34,7 +34,14 @@ class ProgressHistory {
   // Writes what is buffered, inside the caller's transaction.
   void flush();
   // Forgets what is buffered (the transaction was rolled back).
-  void discard() { pending_.clear(); }
+  void discard() {
+    pending_.clear();
+    appended_.clear();
+  }
+  // A point in the buffer, and back to it: a savepoint rolled back forgets
+  // what was buffered since.
+  size_t mark() const { return appended_.size(); }
+  void rewind(size_t mark);
   // The device's newest reports, newest first, the buffered ones included.
   std::vector<ProgressRecord> recent(const DeviceKey& device, int limit);
 
@@ -44,6 +51,7 @@ class ProgressHistory {
 
   std::unique_ptr<Statements> st_;
   std::unordered_map<DeviceKey, std::vector<ProgressRecord>, DeviceKeyHash> pending_;
+  std::vector<std::vector<ProgressRecord>*> appended_;  // where each buffered report went, in order
 };
 
 }  // namespace ota
