@@ -56,6 +56,16 @@ inline constexpr int kDefaultPageLimit = 100;
 inline constexpr int kMaxPageLimit = 1000;
 inline constexpr size_t kMaxAdminRequestBytes = 16u << 20;
 
+// Makes each command of a request atomic: a command that fails leaves nothing
+// it wrote or queued to send (the worker implements it with a savepoint).
+class CommandAtomicity {
+ public:
+  virtual ~CommandAtomicity() = default;
+  virtual void begin() = 0;
+  virtual void keep() = 0;  // the command succeeded
+  virtual void undo() = 0;  // it failed
+};
+
 struct AdminContext {
   Store& store;
   JobStore& jobs;
@@ -63,6 +73,7 @@ struct AdminContext {
   const Presence& presence;
   int64_t now_ms;
   Effects& out;  // what a command sends (OTA commands, events)
+  CommandAtomicity* atomicity = nullptr;  // none on the read-only path, which writes nothing
 };
 
 // A handler fills `data`, or throws AdminError.
