@@ -128,8 +128,9 @@ int on_message(int, void* event_data, void* user_data) {
                                  std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen),
                                  st.options.max_payload_bytes, unix_ms());
       if (report.value) {
-        st.worker->submit(std::move(*report.value));
-        return MOSQ_ERR_SUCCESS;
+        // Refused when the store is behind or cannot write: denied, so not
+        // acknowledged as stored (the worker logs why, not once per report).
+        return st.worker->submit(std::move(*report.value)) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
       }
       error = report.error;
     }
