@@ -224,7 +224,8 @@ void Worker::run() {
     if (failed_) continue;
     const auto now = Clock::now();
     const bool timers = now >= last_timers + timer_period();
-    if (timers || stopping || commit_now || !effects_.empty() || (open_ && now >= commit_due())) {
+    const bool due = stopping || commit_now || !effects_.empty() || now >= commit_due();
+    if (timers || (open_ && due)) {
       commit(timers);
       if (timers) last_timers = now;
     }
