@@ -164,7 +164,9 @@ void Worker::stop() {
   ready_.logs.push_back({LogLevel::Info, "mosquitto_ota: back-pressure: the broker waited for room " +
                                              std::to_string(stats_.waits) + " time(s), " +
                                              std::to_string(stats_.refused) + " report(s) refused; at most " +
-                                             std::to_string(stats_.max_pending) + " events uncommitted; " +
+                                             std::to_string(stats_.max_pending) + " events uncommitted; a report " +
+                                             "committed at most " + std::to_string(stats_.max_lag_ms) +
+                                             " ms after it arrived; " +
                                              std::to_string(std::lround(cost_.us_per_event())) +
                                              " us per event, room for " + std::to_string(capacity_)});
 }
@@ -373,10 +375,13 @@ bool Worker::commit(bool timers_due) {
   int64_t events = static_cast<int64_t>(txn_.size());
   size_t bytes = 0;
   int barriers = 0;
+  int64_t oldest_report = INT64_MAX;
   for (const auto& q : txn_) {
     bytes += q.bytes;
     barriers += q.barrier;
+    if (const auto* r = std::get_if<Report>(&q.event)) oldest_report = std::min(oldest_report, r->at);
   }
+  const int64_t lag_ms = oldest_report == INT64_MAX ? 0 : unix_ms() - oldest_report;
   // A request of unknown length (committed alone) says nothing of what reports cost.
   if (events > 0 && barriers == 0) cost_.record(static_cast<uint64_t>(events), txn_work_ + took);
   txn_.clear();
@@ -392,6 +397,7 @@ bool Worker::commit(bool timers_due) {
     std::lock_guard<std::mutex> lock(mutex_);
     pending_ -= events;
     pending_bytes_ -= bytes;
+    stats_.max_lag_ms = std::max(stats_.max_lag_ms, lag_ms);
     barriers_ -= barriers;
     capacity_ = cost_.capacity(budget_);
     commit_now_ = false;

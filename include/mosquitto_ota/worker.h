@@ -72,6 +72,7 @@ class Worker {
     uint64_t lost_reports = 0;   // accepted reports not committed (failed alone, or the store never wrote)
     int64_t capacity = 0;        // uncommitted events accepted at most, now
     int64_t max_pending = 0;     // uncommitted events, the most seen
+    int64_t max_lag_ms = 0;      // the longest a report waited from its arrival to its commit
   };
   Stats stats() const;
 
