@@ -146,7 +146,7 @@ void Upgrades::fill_next_chunk(Job& j, int64_t now, Effects& out) {
   // are still committed within flush_ms.
   const auto started = std::chrono::steady_clock::now();
   const double fits = static_cast<double>(fill_budget_.count()) / fill_us_per_device_;
-  const int chunk = static_cast<int>(std::min(std::max(fits, 64.0), static_cast<double>(std::max(1, fill_chunk_))));
+  const int chunk = static_cast<int>(std::min(std::max(fits, 500.0), static_cast<double>(std::max(1, fill_chunk_))));
   const std::string after = *j.fill_cursor;
   auto upto = jobs_.fleet_chunk_end(j.spec.product, after, chunk);
   int64_t added = jobs_.insert_fleet_chunk(j, after, upto, now);

@@ -12,9 +12,13 @@ namespace {
 class BoundedSteps : public AdminFixture {
  protected:
   BoundedSteps() {
-    for (int i = 0; i < 300; ++i) report_status("d" + std::to_string(1000 + i), R"({"firmware_ver":"1.0"})");
+    store.begin();
+    for (int i = 0; i < kDevices; ++i) report_status(name(i), R"({"firmware_ver":"1.0"})");
+    store.commit();
     out = Effects();
   }
+  static constexpr int kDevices = 1200;
+  static std::string name(int i) { return "d" + std::to_string(10000 + i); }
 
   std::string create(const std::string& extra = "") {
     auto r = one(R"({"command":"createUpgrade","product":"lamp","type":"firmware","version":"1.1",)"
@@ -32,25 +36,26 @@ class BoundedSteps : public AdminFixture {
 TEST_F(BoundedSteps, AFillStepCreatesWhatFitsItsTimeBudget) {
   upgrades.set_fill_budget(std::chrono::microseconds(1));  // less than one device takes: the least chunk
   std::string id = create();
-  EXPECT_EQ(job(id).total(), 64);
+  EXPECT_EQ(job(id).total(), 500);
   upgrades.tick(now, out);
-  EXPECT_EQ(job(id).total(), 128);
+  EXPECT_EQ(job(id).total(), 1000);
   upgrades.set_fill_budget(std::chrono::seconds(10));  // room for all the rest
   upgrades.tick(now, out);
-  EXPECT_EQ(job(id).total(), 300);
+  EXPECT_EQ(job(id).total(), kDevices);
   EXPECT_FALSE(job(id).fill_cursor);
 }
 
 TEST_F(BoundedSteps, TimersStopAtTheirDeadlineAndTheRestWaitsForTheNextTick) {
   std::string devices;
-  for (int i = 0; i < 300; ++i) {
-    presence.opened(static_cast<uint64_t>(i), {"lamp", "d" + std::to_string(1000 + i)}, "c" + std::to_string(i));
-    devices += (i ? ",\"d" : "\"d") + std::to_string(1000 + i) + "\"";
+  for (int i = 0; i < kDevices; ++i) {
+    presence.opened(static_cast<uint64_t>(i), {"lamp", name(i)}, "c" + std::to_string(i));
+    devices += (i ? ",\"" : "\"") + name(i) + "\"";
   }
   std::string id = create(R"(,"timeoutSeconds":1,"devices":[)" + devices + "]");
-  ASSERT_EQ(in_state(id, ExecState::Sent), 300);
+  ASSERT_EQ(in_state(id, ExecState::Sent), kDevices);
   upgrades.tick(now + 2000, out, std::chrono::steady_clock::now());  // the deadline has passed
   EXPECT_EQ(in_state(id, ExecState::TimedOut), 0);
+  upgrades.tick(now + 2000, out);  // a page of them
   upgrades.tick(now + 2000, out);
-  EXPECT_EQ(in_state(id, ExecState::TimedOut), 300);
+  EXPECT_EQ(in_state(id, ExecState::TimedOut), kDevices);
 }
