@@ -75,6 +75,12 @@ Store::~Store() = default;
 
 void Store::begin() { st_->begin.with().run(); }
 void Store::commit() {
+  // SQLite keeps writing to a database file that was deleted or renamed while
+  // open, without an error: what it commits then is lost at close.
+  int moved = 0;
+  if (sqlite3_file_control(db_.handle(), "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
+    throw SqliteError("the database file was removed or renamed", SQLITE_READONLY_DBMOVED);
+  }
   progress_->flush();
   st_->commit.with().run();
 }

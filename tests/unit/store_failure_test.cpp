@@ -123,3 +123,20 @@ TEST(StoreFailure, StoppingWhileItStillCannotWriteSaysWhatWasNotCommitted) {
   EXPECT_GT(worker->stats().lost_reports, 0u);
   EXPECT_TRUE(handed.logged("stopping with the database still not writable: ")) << handed.logs.size();
 }
+
+TEST(StoreFailure, ADatabaseFileRemovedWhileOpenIsAFailureNotASilentLoss) {
+  TestDbFile f;
+  Options o;
+  o.flush_ms = 20;
+  o.db_path = f.path;
+  Worker worker(std::make_unique<Store>(f.path), o);
+  Handed handed;
+  ASSERT_TRUE(worker.submit(status_report("d1", "m1", R"({"app_ver":"1"})")));
+  ASSERT_TRUE(wait_idle(worker));
+  unlink(f.path.c_str());  // SQLite would go on writing to the deleted file
+  worker.submit(status_report("d2", "m2", R"({"app_ver":"2"})"));
+  ASSERT_TRUE(wait_logged(worker, handed, "cannot write the database " + f.path + ": the database file was removed"));
+  EXPECT_FALSE(worker.submit(status_report("d3", "m3", R"({"app_ver":"3"})")));
+  worker.stop();
+  EXPECT_FALSE(worker.all_committed());
+}
