@@ -2,7 +2,9 @@
 // batch size (reports per transaction), on a fresh database file. No broker:
 // this isolates the storage path that bench/ingest.py measures end to end.
 // With STATUS_EVERY, every such report of a device is a status report with a
-// new app_ver, as `bench/ingest.py --status-every` sends.
+// new app_ver, as `bench/ingest.py --status-every` sends. With
+// STORE_COST_SAVEPOINTS=1, each report is applied inside its own savepoint, to
+// see what that costs (the worker takes one only after an event failed).
 //
 //   store_cost DB_DIR [DEVICES] [REPORTS] [BATCH] [STATUS_EVERY]
 #include <chrono>
@@ -46,10 +48,16 @@ double run(const std::string& path, int devices, int reports, int batch, int sta
     }
     events.emplace_back(std::move(r));
   }
+  const char* savepoints = getenv("STORE_COST_SAVEPOINTS");
+  const bool atomic = savepoints && std::string(savepoints) == "1";
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < reports; i += batch) {
     store.begin();
-    for (int j = i; j < i + batch && j < reports; ++j) engine.handle(events[j], 1, out);
+    for (int j = i; j < i + batch && j < reports; ++j) {
+      if (atomic) store.savepoint();
+      engine.handle(events[j], 1, out);
+      if (atomic) store.release();
+    }
     store.commit();
   }
   auto us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();

@@ -99,7 +99,12 @@ int take_report(PluginState& st, mosquitto* client, const char* topic, const Par
     } else {
       auto report = check_report(*parsed.topic, username ? username : "", body, st.options.max_payload_bytes, unix_ms());
       if (report.value) {
-        st.worker->submit(std::move(*report.value));
+        if (!st.worker->submit(std::move(*report.value))) {
+          // The store is behind or cannot write (the worker logs why): not acknowledged as
+          // stored. MQTT 5 clients get 135; MQTT 3.1.1 has no refusal but silence, so the
+          // connection is closed without a PUBACK and the client sends the report again.
+          return mosquitto_client_protocol_version(client) >= 5 ? MOSQ_ERR_ACL_DENIED : MOSQ_ERR_UNKNOWN;
+        }
         st.taken_client = client;
         st.taken_payload = payload;
         return MOSQ_ERR_SUCCESS;

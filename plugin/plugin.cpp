@@ -128,7 +128,13 @@ __attribute__((visibility("default"))) int mosquitto_plugin_cleanup(void* user_d
     state->worker->stop();  // commits everything accepted so far
     auto rest = state->worker->take_ready();
     for (const auto& line : rest.logs) mosquitto_log_printf(MOSQ_LOG_INFO, "%s", line.text.c_str());
-    mosquitto_log_printf(MOSQ_LOG_INFO, "mosquitto_ota: stopped, all accepted reports committed");
+    if (state->worker->all_committed()) {
+      mosquitto_log_printf(MOSQ_LOG_INFO, "mosquitto_ota: stopped, all accepted reports committed");
+    } else {
+      mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: stopped, but %llu accepted report(s) were NOT committed "
+                           "(see the errors above)",
+                           static_cast<unsigned long long>(state->worker->stats().lost_reports));
+    }
   } catch (const std::exception& e) {
     mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: stop failed: %s", e.what());
   }

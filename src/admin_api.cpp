@@ -182,14 +182,27 @@ rapidjson::Value run_command(AdminContext& ctx, const rapidjson::Value& command,
   if (handler->changes_state && json_size(response) + kStateChangeAnswerBytes > ctx.response_budget) {
     return error_response(std::move(response), "invalid_request", kTooLarge, alloc);
   }
+  auto failed = [&](const std::exception& e) {
+    if (ctx.atomicity) ctx.atomicity->undo();
+    ctx.out.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: admin command ") + name->value.GetString() +
+                                                 " failed, nothing of it kept: " + e.what()});
+    return error_response(std::move(response), "internal", std::string("internal error: ") + e.what(), alloc);
+  };
+  if (ctx.atomicity) ctx.atomicity->begin();
   try {
     rapidjson::Value data(rapidjson::kObjectType);
     handler->handler(ctx, CommandArgs(command), data, alloc);
+    if (ctx.atomicity) ctx.atomicity->keep();
     response.AddMember("data", data, alloc);
   } catch (const AdminError& e) {
+    if (ctx.atomicity) ctx.atomicity->undo();  // a refused command changes nothing
     return error_response(std::move(response), e.code.c_str(), e.what(), alloc);
+  } catch (const SqliteError& e) {
+    // Not the command's fault: the worker keeps the request and runs it again once it can write.
+    if (e.storage_fault() && ctx.atomicity) throw;
+    return failed(e);
   } catch (const std::exception& e) {
-    return error_response(std::move(response), "internal", std::string("internal error: ") + e.what(), alloc);
+    return failed(e);
   }
   return response;
 }

@@ -21,7 +21,40 @@ void Engine::handle(Event& event, int64_t now_ms, Effects& out) {
   }
 }
 
-void Engine::tick(int64_t now_ms, Effects& out) { upgrades_.tick(now_ms, out); }
+void Engine::tick(int64_t now_ms, Effects& out, std::chrono::steady_clock::time_point deadline) {
+  upgrades_.tick(now_ms, out, deadline);
+}
+
+void Engine::resync() {
+  recent_ = RecentMessages();  // each device's recent ids are read again from the store when next needed
+  upgrades_.reload();
+}
+
+// One admin command inside a savepoint: when it fails, its writes, what it
+// queued to send and the engine's memory of them are undone; the request's
+// other commands stand.
+class Engine::CommandSavepoint : public CommandAtomicity {
+ public:
+  CommandSavepoint(Engine& engine, Effects& out) : engine_(engine), out_(out) {}
+  void begin() override {
+    engine_.store_.savepoint();
+    publishes_ = out_.publishes.size();
+    logs_ = out_.logs.size();
+  }
+  void keep() override { engine_.store_.release(); }
+  void undo() override {
+    engine_.store_.rollback_to();
+    out_.publishes.resize(publishes_);
+    out_.logs.resize(logs_);
+    engine_.resync();
+  }
+
+ private:
+  Engine& engine_;
+  Effects& out_;
+  size_t publishes_ = 0;
+  size_t logs_ = 0;
+};
 
 void Engine::on_report(Report& report, int64_t now_ms, Effects& out) {
   // A QoS 1 retransmission arrives again with the same message id: apply it once.
@@ -56,7 +89,8 @@ void Engine::on_admin(AdminRequest& request, int64_t now_ms, Effects& out) {
       return;
     }
   }
-  AdminContext ctx{store_, jobs_, &upgrades_, presence_, now_ms, out};
+  CommandSavepoint atomicity(*this, out);
+  AdminContext ctx{store_, jobs_, &upgrades_, presence_, now_ms, out, &atomicity};
   response.payload = handle_admin_request(ctx, request.payload);
   if (replay_key) admin_requests_.remember(*replay_key, response.payload, now_ms);
   out.publishes.push_back(std::move(response));

@@ -189,7 +189,7 @@ struct JobStore::Statements {
                      "SELECT ?1, d.product, d.device, ?5, ?3, ?2, lower(hex(randomblob(12))), 'queued', ?6, ?6 "
                      "FROM devices d LEFT JOIN device_versions v "
                      "ON v.product = d.product AND v.device = d.device AND v.version_key = ?2 "
-                     "WHERE d.product = ?7 AND d.device > ?8 AND (?9 IS NULL OR d.device <= ?9) "
+                     "WHERE d.product = ?7 AND d.device > ?8 AND d.device <= ?9 "
                      "AND (v.version IS NULL OR v.version <> ?3) "
                      "AND (?4 IS NULL OR v.version IN (SELECT value FROM json_each(?4))) AND " OTA_NOT_BUSY_SQL " "
                      "ORDER BY d.device"),
@@ -362,8 +362,11 @@ std::optional<std::string> JobStore::fleet_chunk_end(const std::string& product,
 int64_t JobStore::insert_fleet_chunk(const Job& job, const std::string& after, const std::optional<std::string>& upto,
                                      int64_t now) {
   const JobSpec& s = job.spec;
+  // A bound on both sides, so that SQLite reads only the chunk's range ("IS NULL
+  // OR" would make it read every device after it): none is past every name.
+  static const std::string kPastEveryName = "\x7f";
   auto& st = st_->insert_fleet.with(job.id, s.version_key, s.version, from_versions_json(s), s.type, now, s.product,
-                                    after, upto);
+                                    after, upto.value_or(kPastEveryName));
   st.run();
   return st.changes();
 }

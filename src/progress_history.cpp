@@ -57,7 +57,9 @@ ProgressHistory::ProgressHistory(Db& db, int keep_reports)
 ProgressHistory::~ProgressHistory() = default;
 
 void ProgressHistory::append(const DeviceKey& device, ProgressRecord record) {
-  pending_[device].push_back({std::move(record), true});
+  auto& entries = pending_[device];  // stays where it is while the map grows
+  entries.push_back({std::move(record), true});
+  appended_.push_back(&entries);
 }
 
 ProgressHistory::Head ProgressHistory::read_head(const DeviceKey& device) {
@@ -95,8 +97,16 @@ std::optional<int64_t> ProgressHistory::next_chunk(int64_t id) {
   return next;
 }
 
+void ProgressHistory::rewind(size_t mark) {
+  while (appended_.size() > mark) {
+    appended_.back()->pop_back();
+    appended_.pop_back();
+  }
+}
+
 void ProgressHistory::flush() {
   for (const auto& [device, entries] : pending_) {
+    if (entries.empty()) continue;  // rewound
     Head h = read_head(device);
     for (size_t i = 0; i < entries.size(); i += kMaxChunkEntries) {
       const size_t n = std::min(kMaxChunkEntries, entries.size() - i);
@@ -115,7 +125,7 @@ void ProgressHistory::flush() {
     strip_oldest_reports(h);
     write_head(device, h);
   }
-  pending_.clear();
+  discard();
 }
 
 // Entries past keep_entries_ go, oldest first: whole chunks are deleted, the

@@ -16,14 +16,37 @@ Db::Db(const std::string& path, bool read_only) {
 
 Db::~Db() { sqlite3_close(db_); }
 
-void Db::fail(const std::string& what) const { throw SqliteError(what + ": " + sqlite3_errmsg(db_)); }
+bool SqliteError::storage_fault() const {
+  switch (code & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOMEM:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_PERM:
+    case SQLITE_PROTOCOL:
+    case SQLITE_NOLFS:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void Db::fail(const std::string& what) const {
+  throw SqliteError(what + ": " + sqlite3_errmsg(db_), sqlite3_extended_errcode(db_));
+}
 
 void Db::exec(const std::string& sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    throw SqliteError(msg);
+    throw SqliteError(msg, sqlite3_extended_errcode(db_));
   }
 }
 

@@ -11,6 +11,9 @@ struct Store::Statements {
       : begin(db, "BEGIN"),
         commit(db, "COMMIT"),
         rollback(db, "ROLLBACK"),
+        savepoint(db, "SAVEPOINT event"),
+        release(db, "RELEASE event"),
+        rollback_to(db, "ROLLBACK TO event"),
         upsert_device(db,
                       "INSERT INTO devices (product, device, status, status_at, status_message_id) "
                       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (product, device) DO UPDATE SET "
@@ -35,7 +38,7 @@ struct Store::Statements {
         device_version(db,
                        "SELECT version FROM device_versions WHERE product = ?1 AND device = ?2 AND version_key = ?3") {}
 
-  Statement begin, commit, rollback;
+  Statement begin, commit, rollback, savepoint, release, rollback_to;
   Statement upsert_device, versions, delete_version, insert_version;
   Statement find_device, list_devices, list_devices_at_version;
   Statement is_known, device_version;
@@ -115,13 +118,38 @@ Store::~Store() = default;
 
 void Store::begin() { st_->begin.with().run(); }
 void Store::commit() {
+  // SQLite keeps writing to a database file that was deleted or renamed while
+  // open, without an error: what it commits then is lost at close.
+  int moved = 0;
+  if (sqlite3_file_control(db_.handle(), "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
+    throw SqliteError("the database file was removed or renamed", SQLITE_READONLY_DBMOVED);
+  }
   progress_->flush();
   st_->commit.with().run();
 }
 
 void Store::rollback() {
   progress_->discard();
+  savepoints_.clear();
   st_->rollback.with().run();
+}
+
+void Store::savepoint() {
+  st_->savepoint.with().run();
+  savepoints_.push_back(progress_->mark());
+}
+
+void Store::release() {
+  // Same name at every level: RELEASE and ROLLBACK TO act on the innermost.
+  st_->release.with().run();
+  savepoints_.pop_back();
+}
+
+void Store::rollback_to() {
+  progress_->rewind(savepoints_.back());
+  st_->rollback_to.with().run();
+  st_->release.with().run();
+  savepoints_.pop_back();
 }
 
 bool Store::save_status(const DeviceKey& device, const std::string& message_id, const StatusPayload& status,

@@ -37,7 +37,13 @@ const char* stop_reason(const Job& j, int64_t now) {
 
 Upgrades::Upgrades(Store& store, JobStore& jobs, const Presence& presence, const Options& options)
     : store_(store), jobs_(jobs), presence_(presence), options_(options) {
+  reload();
+}
+
+void Upgrades::reload() {
   // Resume: every unfinished job's parameters, rate slot and dynamic membership rules.
+  job_cache_.clear();
+  rate_cursor_.clear();
   for (auto& j : jobs_.in_progress_jobs()) job_cache_.emplace(j.id, std::move(j));
   unfinished_ = jobs_.unfinished_execution_count();
 }
@@ -136,8 +142,13 @@ void Upgrades::target_fleet(Job& job, CreateResult& result, int64_t now, Effects
 }
 
 void Upgrades::fill_next_chunk(Job& j, int64_t now, Effects& out) {
+  // Sized to take about fill_budget_, so that the reports waiting behind it
+  // are still committed within flush_ms.
+  const auto started = std::chrono::steady_clock::now();
+  const double fits = static_cast<double>(fill_budget_.count()) / fill_us_per_device_;
+  const int chunk = static_cast<int>(std::min(std::max(fits, 500.0), static_cast<double>(std::max(1, fill_chunk_))));
   const std::string after = *j.fill_cursor;
-  auto upto = jobs_.fleet_chunk_end(j.spec.product, after, fill_chunk_);
+  auto upto = jobs_.fleet_chunk_end(j.spec.product, after, chunk);
   int64_t added = jobs_.insert_fleet_chunk(j, after, upto, now);
   if (added > 0) {
     jobs_.add_to_count(j.id, ExecState::Queued, added);
@@ -151,6 +162,10 @@ void Upgrades::fill_next_chunk(Job& j, int64_t now, Effects& out) {
   j.fill_cursor = upto;  // none: every device considered
   jobs_.set_fill_cursor(j.id, j.fill_cursor);
   if (!j.fill_cursor) after_finish(j.id, now, out);
+  if (upto) {  // a whole chunk: a fair measure of the time per device
+    const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count();
+    fill_us_per_device_ = std::max(0.1, (fill_us_per_device_ + us / chunk) / 2);
+  }
 }
 
 void Upgrades::stop_filling(Job& j, int64_t now, Effects& out) {
@@ -369,12 +384,14 @@ void Upgrades::send_rate_limited(Job& j, int64_t now, Effects& out) {
   }
 }
 
-void Upgrades::tick(int64_t now, Effects& out) {
+void Upgrades::tick(int64_t now, Effects& out, std::chrono::steady_clock::time_point deadline) {
+  auto over = [&] { return std::chrono::steady_clock::now() >= deadline; };
   for (const auto& id : jobs_.expired_job_ids(now)) {
     cancel_queued(id, "expired", now, out);
     after_finish(id, now, out);
   }
   for (auto& e : jobs_.past_deadline(now, kPage)) {
+    if (over()) return;
     if (auto t = after_deadline(e.state)) {
       move(e, t->to, t->reason, now, out);
     } else {
@@ -383,6 +400,7 @@ void Upgrades::tick(int64_t now, Effects& out) {
     }
   }
   for (auto& e : jobs_.due_for_resend(now, kPage)) {
+    if (over()) return;
     if (e.state == ExecState::Sent && presence_.online(e.device)) {
       deliver(e, Trigger::Timer, now, out);
     } else {
@@ -395,6 +413,7 @@ void Upgrades::tick(int64_t now, Effects& out) {
     if (j.state == JobState::InProgress) active.push_back(&j);
   }
   for (Job* j : active) {
+    if (over()) return;
     if (j->fill_cursor) {
       if (j->expired(now)) {
         stop_filling(*j, now, out);  // nothing more would be sent

@@ -1,6 +1,49 @@
 #include "mosquitto_ota/worker.h"
 
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+
+#include "mosquitto_ota/admin_api.h"
+
 namespace ota {
+namespace {
+
+// The reports waiting to be committed hold at most this much memory, whatever their size.
+constexpr size_t kMaxPendingBytes = 64u << 20;
+constexpr std::chrono::seconds kRetryEvery{1};
+constexpr std::chrono::seconds kRefusalLogEvery{10};
+constexpr std::chrono::seconds kFailureLogEvery{30};
+
+size_t footprint(const Event& event) {
+  const auto* r = std::get_if<Report>(&event);
+  if (!r) return 0;
+  // The status JSON is held twice (as sent, and its versions).
+  return sizeof(Event) + 2 * r->status.json.size() + r->progress.desc.size() + r->message_id.size() +
+         r->device.product.size() + r->device.device.size();
+}
+
+bool is_barrier(const Event& event) {
+  const auto* admin = std::get_if<AdminRequest>(&event);
+  return admin && !admin_request_is_read_only(admin->payload);
+}
+
+std::string describe(const Event& event) {
+  if (const auto* r = std::get_if<Report>(&event)) {
+    return std::string(r->kind == ReportKind::Status ? "status" : "progress") + " report " + r->message_id +
+           " of " + r->device.username();
+  }
+  if (std::holds_alternative<AdminRequest>(event)) return "admin request";
+  return "connection event";
+}
+
+std::chrono::microseconds quarter_of(int flush_ms) { return std::chrono::microseconds(std::max(1, flush_ms) * 250); }
+
+int64_t seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
 
 int64_t unix_ms() {
   using namespace std::chrono;
@@ -9,28 +52,97 @@ int64_t unix_ms() {
 
 Worker::Worker(std::unique_ptr<Store> store, const Options& options)
     : options_(options),
-      commit_every_(std::max(1, options.flush_ms / 2)),
+      window_(quarter_of(options.flush_ms)),
+      budget_(window_),
+      max_wait_(window_),
       store_(std::move(store)),
       engine_(*store_, options_),
-      thread_([this] { run(); }) {}
+      checkpointer_(store_->db()),
+      capacity_(cost_.capacity(budget_)) {
+  engine_.set_step_budget(budget_ / 2);  // a fill chunk's rows are committed in the same step
+  thread_ = std::thread([this] { run(); });
+}
 
 Worker::~Worker() { stop(); }
 
-void Worker::submit(Event event) {
-  // Reports can wait for the next group commit; anything else may have to answer.
-  const bool urgent = !std::holds_alternative<Report>(event);
-  bool was_empty;
-  ++submitted_;
+// ---- broker thread ----
+
+bool Worker::submit(Event event) {
+  const bool report = std::holds_alternative<Report>(event);
+  const size_t bytes = footprint(event);
+  const bool barrier = is_barrier(event);
+  bool wake;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    was_empty = queue_.empty();
-    if (was_empty) first_queued_at_ = std::chrono::steady_clock::now();
-    queue_.push_back(std::move(event));
-    urgent_ = urgent_ || urgent;
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (report && !admit(lock, bytes)) return false;
+    wake = queue_.empty() || !report;
+    if (queue_.empty()) first_queued_at_ = Clock::now();
+    queue_.push_back(Queued{std::move(event), bytes, barrier});
+    ++pending_;
+    pending_bytes_ += bytes;
+    barriers_ += barrier;
+    stats_.max_pending = std::max(stats_.max_pending, pending_);
+    urgent_ = urgent_ || !report;
+    if (!commit_now_ && pending_ >= capacity_ / 2) {
+      commit_now_ = true;  // no need to wait for the window: the batch is big enough
+      wake = true;
+    }
   }
-  // The worker takes the whole queue at once: only the first event needs to wake it,
-  // which keeps the broker thread clear of a futex call per message under load.
-  if (was_empty || urgent) wake_.notify_one();
+  // The worker takes the whole queue at once: only the first event (and the one
+  // that fills half the capacity) needs to wake it, which keeps the broker
+  // thread clear of a futex call per message under load.
+  if (wake) wake_.notify_one();
+  return true;
+}
+
+bool Worker::has_room(size_t bytes) const {
+  return !failed_ && barriers_ == 0 && pending_ < capacity_ && pending_bytes_ + bytes <= kMaxPendingBytes;
+}
+
+bool Worker::admit(std::unique_lock<std::mutex>& lock, size_t bytes) {
+  if (refusing_) {
+    // Refused at once, without waiting, until the backlog halved: a stalled
+    // store must not make every publish wait.
+    const bool drained = !failed_ && barriers_ == 0 && pending_ <= capacity_ / 2 &&
+                         pending_bytes_ + bytes <= kMaxPendingBytes / 2;
+    if (!drained) {
+      ++stats_.refused;
+      ++refused_unlogged_;
+      log_refusals(failed_ ? "the database cannot be written" : "the store is behind");
+      return false;
+    }
+    refusing_ = false;
+  }
+  if (has_room(bytes)) return true;
+  if (!failed_) {
+    // Full: the worker commits now; wait a little for the room that makes.
+    ++stats_.waits;
+    commit_now_ = true;
+    wake_.notify_one();
+    const bool room = committed_.wait_for(lock, max_wait_, [&] { return failed_ || has_room(bytes); });
+    if (room && !failed_) return true;
+  }
+  refusing_ = true;
+  ++stats_.refused;
+  ++refused_unlogged_;
+  log_refusals(failed_ ? "the database cannot be written" : "the store is behind");
+  return false;
+}
+
+void Worker::log_refusals(const char* why) {
+  const auto now = Clock::now();
+  if (refusals_logged_at_ != Clock::time_point() && now - refusals_logged_at_ < kRefusalLogEvery) return;
+  ready_.logs.push_back({LogLevel::Warning, "mosquitto_ota: refused " + std::to_string(refused_unlogged_) +
+                                                " report(s), not acknowledged: " + why + " (" +
+                                                std::to_string(pending_) + " events uncommitted, room for " +
+                                                std::to_string(capacity_) + ")"});
+  refused_unlogged_ = 0;
+  refusals_logged_at_ = now;
+}
+
+bool Worker::idle() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return pending_ == 0;
 }
 
 Effects Worker::take_ready() {
@@ -48,110 +160,343 @@ void Worker::stop() {
   }
   wake_.notify_one();
   if (thread_.joinable()) thread_.join();
+  std::lock_guard<std::mutex> lock(mutex_);
+  ready_.logs.push_back({LogLevel::Info, "mosquitto_ota: back-pressure: the broker waited for room " +
+                                             std::to_string(stats_.waits) + " time(s), " +
+                                             std::to_string(stats_.refused) + " report(s) refused; at most " +
+                                             std::to_string(stats_.max_pending) + " events uncommitted; a report " +
+                                             "committed at most " + std::to_string(stats_.max_lag_ms) +
+                                             " ms after it arrived; " +
+                                             std::to_string(std::lround(cost_.us_per_event())) +
+                                             " us per event, room for " + std::to_string(capacity_)});
 }
 
+bool Worker::all_committed() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return pending_ == 0 && stats_.lost_reports == 0;
+}
+
+Worker::Stats Worker::stats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stats s = stats_;
+  s.capacity = capacity_;
+  return s;
+}
+
+// ---- worker thread ----
+
 void Worker::run() {
-  using clock = std::chrono::steady_clock;
-  std::vector<Event> batch;
-  auto last_timers = clock::now();
+  std::vector<Queued> batch;
+  auto last_timers = Clock::now();
   while (true) {
+    const auto timers_at = last_timers + timer_period();
     bool stopping;
+    bool commit_now = false;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      auto timers_due = last_timers + timer_period();
-      if (open_) {
-        // Reports gather in the open transaction until it is due or something urgent comes.
-        wake_.wait_until(lock, std::min(timers_due, commit_due()), [this] { return stopping_ || urgent_; });
+      if (failed_) {
+        wake_.wait_until(lock, retry_at_, [this] { return stopping_; });
+      } else if (open_) {
+        // Reports gather in the open transaction until it is due, half the
+        // capacity is pending, or something urgent comes.
+        wake_.wait_until(lock, std::min(timers_at, commit_due()),
+                         [this] { return stopping_ || urgent_ || commit_now_; });
       } else {
-        wake_.wait_until(lock, timers_due, [this] { return stopping_ || !queue_.empty(); });
+        wake_.wait_until(lock, timers_at, [this] { return stopping_ || !queue_.empty(); });
       }
-      std::swap(batch, queue_);
-      urgent_ = false;
-      // The group commit is due commit_every_ after its oldest event arrived.
-      if (!open_ && !batch.empty()) oldest_at_ = first_queued_at_;
       stopping = stopping_;
+      if (!failed_) {
+        std::swap(batch, queue_);
+        urgent_ = false;
+        commit_now = commit_now_;
+        // The group commit is due window_ after its oldest event arrived.
+        if (!open_ && !batch.empty()) oldest_at_ = first_queued_at_;
+      }
+    }
+    if (failed_) {
+      if (stopping || Clock::now() >= retry_at_) retry();
+      if (failed_ && stopping) {
+        give_up();
+        return;
+      }
+      continue;
     }
     apply(batch);
     batch.clear();
-    const auto now = clock::now();
+    if (failed_) continue;
+    const auto now = Clock::now();
     const bool timers = now >= last_timers + timer_period();
-    if (timers || stopping || !effects_.empty() || (open_ && now >= commit_due())) {
+    const bool due = stopping || commit_now || !effects_.empty() || now >= commit_due();
+    if (timers || (open_ && due)) {
       commit(timers);
       if (timers) last_timers = now;
     }
-    if (stopping) {
+    if (stopping && !failed_) {
       std::lock_guard<std::mutex> lock(mutex_);
       if (queue_.empty()) return;
     }
   }
 }
 
-void Worker::apply(std::vector<Event>& batch) {
-  auto started = std::chrono::steady_clock::now();
-  for (auto& event : batch) {
+void Worker::apply(std::vector<Queued>& work) {
+  auto since_commit = Clock::now();
+  auto keep_for_retry = [&](size_t from) {
+    std::move(work.begin() + static_cast<std::ptrdiff_t>(from), work.end(), std::back_inserter(retry_));
+  };
+  size_t i = 0;
+  while (i < work.size()) {
+    const bool barrier = work[i].barrier;
+    // What was accepted before a request of unknown length is committed first.
+    if (barrier && !txn_.empty() && !commit(false)) return keep_for_retry(i);
+    const auto started = Clock::now();
+    Applied applied = Applied::Done;
     try {
-      if (!open_) {
-        store_->begin();
-        open_ = true;
-      }
-      try {
-        engine_.handle(event, unix_ms(), effects_);
-      } catch (const std::exception& e) {
-        effects_.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: an event failed: ") + e.what()});
-      }
-      ++uncommitted_;
-      // A large backlog is committed every commit_every_ of work: with the wait for
-      // the group commit, no accepted report waits much longer than flush_ms.
-      if (std::chrono::steady_clock::now() - started >= commit_every_) {
-        commit(false);
-        started = std::chrono::steady_clock::now();
-      }
-    } catch (const std::exception& e) {
-      effects_.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: store failed: ") + e.what()});
+      applied = apply_one(work[i]);
+    } catch (const std::exception& e) {  // the store cannot write
+      std::vector<Queued> rest(std::make_move_iterator(work.begin() + static_cast<std::ptrdiff_t>(i)),
+                               std::make_move_iterator(work.end()));
+      store_failed(e, std::move(rest));
+      return;
+    }
+    if (applied == Applied::RolledBack) {
+      // The transaction was rolled back to drop that event: the ones before it
+      // are applied again, one savepoint each, then the rest.
+      std::vector<Queued> again = std::move(txn_);
+      txn_.clear();
+      std::move(work.begin() + static_cast<std::ptrdiff_t>(i) + 1, work.end(), std::back_inserter(again));
+      work.swap(again);
+      i = 0;
+      continue;
+    }
+    txn_work_ += Clock::now() - started;
+    ++i;
+    // A long batch is committed every budget_ of work, so that none of it waits long.
+    if (barrier || Clock::now() - since_commit >= budget_) {
+      if (!commit(false)) return keep_for_retry(i);
+      since_commit = Clock::now();
     }
   }
 }
 
-void Worker::commit(bool timers_due) {
-  Effects committed;
+Worker::Applied Worker::apply_one(Queued& item) {
+  if (!open_) {
+    store_->begin();
+    open_ = true;
+  }
+  const size_t publishes = effects_.publishes.size();
+  const size_t logs = effects_.logs.size();
+  auto failed = [&](const std::exception& e) {
+    if (careful_) {
+      store_->rollback_to();
+      effects_.publishes.resize(publishes);
+      effects_.logs.resize(logs);
+      engine_.resync();
+      drop(item, e);
+      return Applied::Dropped;
+    }
+    // No savepoint (they cost as much as the event itself): the whole
+    // transaction goes back, and the caller applies its events again.
+    store_->rollback();
+    open_ = false;
+    effects_ = Effects();
+    txn_work_ = {};
+    engine_.resync();
+    careful_ = true;
+    drop(item, e);
+    return Applied::RolledBack;
+  };
+  if (careful_) store_->savepoint();
+  try {
+    engine_.handle(item.event, unix_ms(), effects_);
+    if (careful_) store_->release();
+  } catch (const SqliteError& e) {
+    if (e.storage_fault()) throw;
+    return failed(e);
+  } catch (const std::exception& e) {
+    return failed(e);
+  }
+  txn_.push_back(std::move(item));
+  return Applied::Done;
+}
+
+void Worker::drop(Queued& item, const std::exception& e) {
+  const bool report = std::holds_alternative<Report>(item.event);
+  std::lock_guard<std::mutex> lock(mutex_);
+  ready_.logs.push_back(
+      {LogLevel::Error, "mosquitto_ota: " + describe(item.event) + " failed, nothing of it kept: " + e.what()});
+  --pending_;
+  pending_bytes_ -= item.bytes;
+  barriers_ -= item.barrier;
+  if (report) ++stats_.lost_reports;
+}
+
+void Worker::run_timers() {
+  const size_t publishes = effects_.publishes.size();
+  const size_t logs = effects_.logs.size();
+  auto undo = [&](const std::exception& e) {
+    store_->rollback_to();
+    effects_.publishes.resize(publishes);
+    effects_.logs.resize(logs);
+    engine_.resync();
+    std::lock_guard<std::mutex> lock(mutex_);
+    ready_.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: timers failed, nothing of them kept: ") +
+                                                e.what()});
+  };
+  store_->savepoint();
+  try {
+    engine_.tick(unix_ms(), effects_, Clock::now() + budget_);
+    store_->release();
+  } catch (const SqliteError& e) {
+    if (e.storage_fault()) throw;
+    undo(e);
+  } catch (const std::exception& e) {
+    undo(e);
+  }
+}
+
+bool Worker::commit(bool timers_due) {
+  // The events first: they do not wait for the timers, nor pay for their writes.
+  if (timers_due && !txn_.empty() && !commit(false)) return false;
+  Clock::duration took{};
   try {
     if (!open_) {
       store_->begin();
       open_ = true;
     }
-    if (timers_due) {
-      try {
-        engine_.tick(unix_ms(), effects_);
-      } catch (const std::exception& e) {
-        effects_.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: timers failed: ") + e.what()});
-      }
-    }
-    const auto committing = std::chrono::steady_clock::now();
+    if (timers_due) run_timers();
+    const auto started = Clock::now();
     store_->commit();
     open_ = false;
-    auto commit_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - committing);
-    if (commit_ms.count() >= 1000) {
-      effects_.logs.push_back({LogLevel::Info, "mosquitto_ota: a large commit took " +
-                                                   std::to_string(commit_ms.count()) + " ms"});
-    }
-    std::swap(committed, effects_);
+    took = Clock::now() - started;
   } catch (const std::exception& e) {
-    if (open_) {
-      try {
-        store_->rollback();
-      } catch (const std::exception&) {
-      }
-      open_ = false;
-    }
-    effects_ = Effects();
-    committed.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: commit failed, batch lost: ") + e.what()});
+    store_failed(e, {});
+    return false;
   }
-  applied_.fetch_add(uncommitted_, std::memory_order_release);
-  uncommitted_ = 0;
-  if (committed.empty()) return;
+  int64_t events = static_cast<int64_t>(txn_.size());
+  size_t bytes = 0;
+  int barriers = 0;
+  int64_t oldest_report = INT64_MAX;
+  for (const auto& q : txn_) {
+    bytes += q.bytes;
+    barriers += q.barrier;
+    if (const auto* r = std::get_if<Report>(&q.event)) oldest_report = std::min(oldest_report, r->at);
+  }
+  const int64_t lag_ms = oldest_report == INT64_MAX ? 0 : unix_ms() - oldest_report;
+  // A request of unknown length (committed alone) says nothing of what reports cost.
+  if (events > 0 && barriers == 0) cost_.record(static_cast<uint64_t>(events), txn_work_ + took);
+  txn_.clear();
+  txn_work_ = {};
+  careful_ = false;
+  Effects committed;
+  std::swap(committed, effects_);
+  const auto took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+  if (took_ms >= 1000) {
+    committed.logs.push_back({LogLevel::Info, "mosquitto_ota: a large commit took " + std::to_string(took_ms) + " ms"});
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_ -= events;
+    pending_bytes_ -= bytes;
+    stats_.max_lag_ms = std::max(stats_.max_lag_ms, lag_ms);
+    barriers_ -= barriers;
+    capacity_ = cost_.capacity(budget_);
+    commit_now_ = false;
+    if (failed_) {
+      failed_ = false;
+      ready_.logs.push_back({LogLevel::Info, "mosquitto_ota: writing the database works again after " +
+                                                 std::to_string(seconds_since(failed_at_)) +
+                                                 " s: the events kept meanwhile are committed, reports are "
+                                                 "accepted again"});
+    }
+    ready_.append(std::move(committed));
+  }
+  committed_.notify_all();
+  checkpointer_.catch_up();
+  const std::string checkpoint_error = checkpointer_.take_error();
+  const auto now = Clock::now();
+  if (!checkpoint_error.empty() && (checkpoint_error_logged_at_ == Clock::time_point() ||
+                                    now - checkpoint_error_logged_at_ >= kFailureLogEvery)) {
+    checkpoint_error_logged_at_ = now;
+    std::lock_guard<std::mutex> lock(mutex_);
+    ready_.logs.push_back({LogLevel::Warning, "mosquitto_ota: checkpointing the WAL failed: " + checkpoint_error});
+  }
+  return true;
+}
+
+void Worker::store_failed(const std::exception& e, std::vector<Queued>&& unapplied) {
+  try {
+    store_->rollback();
+  } catch (const std::exception&) {
+    // SQLite may have rolled the transaction back itself.
+  }
+  open_ = false;
+  careful_ = false;
+  txn_work_ = {};
+  effects_ = Effects();  // made again when the events are applied again
+  std::move(txn_.begin(), txn_.end(), std::back_inserter(retry_));
+  txn_.clear();
+  std::move(unapplied.begin(), unapplied.end(), std::back_inserter(retry_));
+  try {
+    engine_.resync();
+    resync_needed_ = false;
+  } catch (const std::exception&) {
+    resync_needed_ = true;  // before the retry
+  }
+  const auto now = Clock::now();
+  retry_at_ = now + kRetryEvery;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!failed_) {
+      failed_ = true;
+      failed_at_ = failure_logged_at_ = now;
+      ready_.logs.push_back({LogLevel::Error, "mosquitto_ota: cannot write the database " + options_.db_path + ": " +
+                                                  e.what() + ". Reports are refused until it works again; the " +
+                                                  std::to_string(pending_) +
+                                                  " accepted events not yet committed are kept and retried every " +
+                                                  std::to_string(kRetryEvery.count()) + " s"});
+    } else if (now - failure_logged_at_ >= kFailureLogEvery) {
+      failure_logged_at_ = now;
+      ready_.logs.push_back({LogLevel::Error, "mosquitto_ota: still cannot write the database after " +
+                                                  std::to_string(seconds_since(failed_at_)) + " s: " + e.what()});
+    }
+  }
+  committed_.notify_all();  // a submit waiting for room refuses now
+}
+
+void Worker::retry() {
+  if (resync_needed_) {
+    try {
+      engine_.resync();
+      resync_needed_ = false;
+    } catch (const std::exception&) {
+      retry_at_ = Clock::now() + kRetryEvery;
+      return;
+    }
+  }
+  std::vector<Queued> work;
+  work.swap(retry_);
+  apply(work);
+  if (!retry_.empty()) return;  // failed again: they are kept
+  // With the timers: when nothing was kept, their writes tell whether writing works.
+  commit(true);
+}
+
+void Worker::give_up() {
   std::lock_guard<std::mutex> lock(mutex_);
-  ready_.append(std::move(committed));
+  uint64_t reports = 0;
+  for (const auto* list : {&retry_, &queue_}) {
+    for (const auto& q : *list) reports += std::holds_alternative<Report>(q.event);
+  }
+  stats_.lost_reports += reports;
+  ready_.logs.push_back({LogLevel::Error, "mosquitto_ota: stopping with the database still not writable: " +
+                                              std::to_string(reports) + " accepted report(s) and " +
+                                              std::to_string(static_cast<uint64_t>(pending_) - reports) +
+                                              " other event(s) were not committed"});
+  pending_ = 0;
+  pending_bytes_ = 0;
+  barriers_ = 0;
+  retry_.clear();
+  queue_.clear();
 }
 
 }  // namespace ota

@@ -62,6 +62,16 @@ inline constexpr size_t kMaxAdminWorkBytes = 16u << 20;     // answers built for
 // The work a request answered on the broker thread may do; more goes to the worker.
 inline constexpr size_t kQuickAdminWorkBytes = 256u << 10;
 
+// Makes each command of a request atomic: a command that fails leaves nothing
+// it wrote or queued to send (the worker implements it with a savepoint).
+class CommandAtomicity {
+ public:
+  virtual ~CommandAtomicity() = default;
+  virtual void begin() = 0;
+  virtual void keep() = 0;  // the command succeeded
+  virtual void undo() = 0;  // it failed
+};
+
 struct AdminContext {
   Store& store;
   JobStore& jobs;
@@ -69,6 +79,7 @@ struct AdminContext {
   const Presence& presence;
   int64_t now_ms;
   Effects& out;  // what a command sends (OTA commands, events)
+  CommandAtomicity* atomicity = nullptr;  // none on the read-only path, which writes nothing
   // Bytes the running command's answer may take; set by handle_admin_request.
   size_t response_budget = kMaxAdminResponseBytes;
   // Bytes of answers the whole request may still build, sent or refused: what

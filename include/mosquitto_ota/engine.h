@@ -3,6 +3,7 @@
 // requests) to the store and decides what to publish. It runs on the worker
 // thread only, inside the transaction the worker opened; it never blocks on the
 // broker and knows nothing of Mosquitto.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,9 +47,16 @@ class Engine {
  public:
   Engine(Store& store, const Options& options);
 
+  // Leaves `event` as it was, so that it can be applied again after a rollback.
   void handle(Event& event, int64_t now_ms, Effects& out);
-  // Timers: re-sends, timeouts, expiry.
-  void tick(int64_t now_ms, Effects& out);
+  // Timers: re-sends, timeouts, expiry; what is left at `deadline` waits for the next tick.
+  void tick(int64_t now_ms, Effects& out,
+            std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+  // After the store was rolled back (to a savepoint or wholly): what the engine
+  // keeps in memory of the store is read from it again, so that the two agree.
+  void resync();
+  // How long one step of a job's execution fill may take.
+  void set_step_budget(std::chrono::microseconds budget) { upgrades_.set_fill_budget(budget); }
   // True while timers need ticks more often than every 100 ms (rate-limited sends).
   bool wants_fast_ticks() const { return upgrades_.needs_fast_ticks(); }
 
@@ -57,6 +65,7 @@ class Engine {
  private:
   void on_report(Report& report, int64_t now_ms, Effects& out);
   void on_admin(AdminRequest& request, int64_t now_ms, Effects& out);
+  class CommandSavepoint;
 
   Store& store_;
   Presence presence_;

@@ -32,7 +32,14 @@ class ProgressHistory {
   // Writes what is buffered, and trims, inside the caller's transaction.
   void flush();
   // Forgets what is buffered (the transaction was rolled back).
-  void discard() { pending_.clear(); }
+  void discard() {
+    pending_.clear();
+    appended_.clear();
+  }
+  // A point in the buffer, and back to it: a savepoint rolled back forgets
+  // what was buffered since.
+  size_t mark() const { return appended_.size(); }
+  void rewind(size_t mark);
   // The device's newest reports, newest first, the buffered ones included.
   std::vector<ProgressRecord> recent(const DeviceKey& device, int limit);
   // The message ids of the device's newest reports, trimmed ones included, newest first.
@@ -57,6 +64,7 @@ class ProgressHistory {
   const int64_t keep_reports_;
   const int64_t keep_entries_;  // whole reports and ids only
   std::unordered_map<DeviceKey, std::vector<ChunkEntry>, DeviceKeyHash> pending_;
+  std::vector<std::vector<ChunkEntry>*> appended_;  // where each buffered report went, in order
 };
 
 }  // namespace ota

@@ -11,7 +11,11 @@
 namespace ota {
 
 struct SqliteError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit SqliteError(const std::string& what, int code = SQLITE_ERROR) : std::runtime_error(what), code(code) {}
+  // The disk or the file failed (full, I/O error, removed, locked), not the
+  // data: the same writes may succeed when retried later.
+  bool storage_fault() const;
+  int code;  // SQLite's extended result code
 };
 
 class Db {

@@ -45,6 +45,11 @@ class Store {
   // Writes the buffered progress reports, then commits.
   void commit();
   void rollback();
+  // Savepoints inside the transaction, so that one event (or one admin command
+  // inside its request) that fails part-way leaves nothing behind. They nest.
+  void savepoint();
+  void release();      // keeps what was done since the innermost savepoint
+  void rollback_to();  // undoes it, buffered progress reports included, and ends that savepoint
 
   // False, changing nothing, when the status the device holds came with this id.
   bool save_status(const DeviceKey& device, const std::string& message_id, const StatusPayload& status, int64_t at);
@@ -79,6 +84,7 @@ class Store {
   int schema_version_ = 0;
   std::unique_ptr<Statements> st_;
   std::unique_ptr<ProgressHistory> progress_;
+  std::vector<size_t> savepoints_;  // the progress buffer's mark at each open savepoint
 };
 
 // Applies the migrations a database lacks; returns its schema version.

@@ -2,6 +2,7 @@
 // The OTA flow (SPEC "Execution states"): creates jobs, sends each device its
 // command, moves executions on progress and status, re-sends, times out,
 // cancels and completes jobs. Worker thread only.
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -36,13 +37,20 @@ class Upgrades {
   void on_status(const DeviceKey& device, const StatusPayload& status, int64_t now, Effects& out);
   void on_progress(const DeviceKey& device, const ProgressPayload& progress, int64_t now, Effects& out);
   void on_connect(const DeviceKey& device, int64_t now, Effects& out);
-  // Timers: expiry, timeouts, re-sends, rate-limited sends.
-  void tick(int64_t now, Effects& out);
+  // Timers: expiry, timeouts, re-sends, rate-limited sends, a chunk of each
+  // filling job. Stops between executions once `deadline` passed: what is left
+  // is still due at the next tick.
+  void tick(int64_t now, Effects& out,
+            std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
   // True while a job may have sends to make on its own (rate-limited, or still
   // creating its executions): the worker then ticks often.
   bool needs_fast_ticks() const;
-  // Executions a job over a whole product creates per step (tests make it small).
+  // Executions a job over a whole product creates per step at most (tests make it small).
   void set_fill_chunk(int devices) { fill_chunk_ = devices; }
+  // How long one such step may take: the chunk is sized from the time the last ones took.
+  void set_fill_budget(std::chrono::microseconds budget) { fill_budget_ = budget; }
+  // The store was rolled back: what is cached of jobs is read again from it.
+  void reload();
 
  private:
   // What makes a command go out: a new execution, the device connecting or
@@ -83,6 +91,8 @@ class Upgrades {
   // needs no lookup (the common case between rollouts).
   int64_t unfinished_ = 0;
   int fill_chunk_ = 20000;
+  std::chrono::microseconds fill_budget_ = std::chrono::microseconds::max();
+  double fill_us_per_device_ = 10;  // measured on each chunk
 };
 
 }  // namespace ota

@@ -1,12 +1,36 @@
 #pragma once
 // The worker thread: the only user of the store. The broker thread submits
-// events (a queue push, nothing more); the worker applies them in transactions
-// and hands back what to publish once it is committed. Reports alone are
-// committed together every flush_ms / 2 (each commit writes every page it
-// touched, so fewer commits cost far less per report); anything with an
-// answer or a message to send (admin requests, connects, state changes)
-// is committed as soon as it is applied.
-#include <atomic>
+// events (a queue push, nothing more in the common case); the worker applies
+// them in transactions and hands back what to publish once it is committed.
+//
+// Acknowledged means committed within flush_ms (F), at any arrival rate. F is
+// shared out, and each share is bounded by construction:
+//   - F/4: reports wait for company. Reports alone are committed together F/4
+//     after the oldest arrived (each commit writes every page it touched, so
+//     fewer commits cost far less per report); anything with an answer or a
+//     message to send is committed as soon as it is applied.
+//   - F/4: a worker step already under way (timers, a chunk of a job's fill:
+//     both stop or are sized to stay within it; WAL checkpoints run on a thread
+//     of their own, see Checkpointer).
+//   - F/4: applying and committing everything accepted before it. The worker
+//     measures its cost per event (EventCost) and publishes a capacity, the
+//     events it can surely commit in F/4; submit() accepts a report only while
+//     fewer are uncommitted. When full it waits for a commit (the broker
+//     thread, hence every client, slows down) at most F/4, then refuses, and
+//     keeps refusing at once until the backlog halved.
+//   - F/4: margin for error in the estimates (and flush_ms + 100 ms is the bar).
+// An admin request that changes state (createUpgrade, cancelJob) has no known
+// length: what was accepted before it is committed first, and reports wait or
+// are refused until it is committed.
+//
+// Every event is atomic: one that fails part-way is rolled back alone (the
+// transaction is rolled back and the events before it applied again, each in
+// a savepoint; an admin command runs in its own savepoint), logged, and the
+// others are committed.
+//
+// A store that cannot write (disk full, I/O error): the failed transaction's
+// events are kept and retried every second, reports are refused meanwhile,
+// and the log says when it fails and when it works again.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -15,7 +39,9 @@
 #include <thread>
 #include <vector>
 
+#include "mosquitto_ota/checkpointer.h"
 #include "mosquitto_ota/engine.h"
+#include "mosquitto_ota/event_cost.h"
 
 namespace ota {
 
@@ -26,47 +52,106 @@ class Worker {
   Worker(std::unique_ptr<Store> store, const Options& options);
   ~Worker();
 
-  void submit(Event event);
+  // Broker thread. Queues the event. A report is accepted (true) only when it
+  // will be committed within flush_ms; false: refused (the store is behind or
+  // cannot write), to be denied. Other events are always queued.
+  bool submit(Event event);
   // Broker thread: true when everything submitted so far is committed, so a
   // read-only query now sees all of it.
-  bool idle() const { return applied_.load(std::memory_order_acquire) == submitted_; }
+  bool idle() const;
   // Broker thread: what is committed and ready to publish or log.
   Effects take_ready();
   // Applies and commits everything submitted, then ends the thread.
   void stop();
+  // After stop(): true when every accepted report was committed.
+  bool all_committed() const;
+
+  struct Stats {
+    uint64_t refused = 0;        // reports refused
+    uint64_t waits = 0;          // submits that waited for room
+    uint64_t lost_reports = 0;   // accepted reports not committed (failed alone, or the store never wrote)
+    int64_t capacity = 0;        // uncommitted events accepted at most, now
+    int64_t max_pending = 0;     // uncommitted events, the most seen
+    int64_t max_lag_ms = 0;      // the longest a report waited from its arrival to its commit
+  };
+  Stats stats() const;
 
  private:
+  using Clock = std::chrono::steady_clock;
+  struct Queued {
+    Event event;
+    size_t bytes = 0;      // a report's memory, bounded in all
+    bool barrier = false;  // an admin request that changes state
+  };
+
+  // Broker thread, under mutex_.
+  bool admit(std::unique_lock<std::mutex>& lock, size_t bytes);
+  bool has_room(size_t bytes) const;
+  void log_refusals(const char* why);
+
+  // Worker thread.
   void run();
-  // Applies the events inside the open transaction (opening one if needed).
-  void apply(std::vector<Event>& batch);
-  // Runs the timers when they are due, commits, and hands over the effects.
-  void commit(bool timers_due);
-  std::chrono::steady_clock::time_point commit_due() const { return oldest_at_ + commit_every_; }
+  // Applies the events in the open transaction (opening one if needed),
+  // committing on the way when a barrier or the time says so.
+  void apply(std::vector<Queued>& work);
+  enum class Applied { Done, Dropped, RolledBack };
+  Applied apply_one(Queued& item);
+  void drop(Queued& item, const std::exception& e);
+  // Runs the timers when due, commits and hands over the effects. False when the store failed.
+  bool commit(bool timers_due);
+  void run_timers();
+  // The store cannot write: keep what was accepted for a retry, refuse reports.
+  void store_failed(const std::exception& e, std::vector<Queued>&& unapplied);
+  void retry();
+  void give_up();
+  Clock::time_point commit_due() const { return oldest_at_ + window_; }
   // How often the engine's timers run. Worker thread only: it asks the engine.
   std::chrono::milliseconds timer_period() const {
     return std::chrono::milliseconds(engine_.wants_fast_ticks() ? 10 : 100);
   }
 
   const Options options_;
-  const std::chrono::milliseconds commit_every_;
+  const std::chrono::microseconds window_;    // F/4: group commit
+  const std::chrono::microseconds budget_;    // F/4: a step; applying and committing the capacity
+  const std::chrono::microseconds max_wait_;  // F/4: submit waiting for room
   std::unique_ptr<Store> store_;
   Engine engine_;
+  Checkpointer checkpointer_;  // WAL checkpoints happen outside the worker's commits
+  EventCost cost_;
 
   // Worker thread only: the open transaction.
   bool open_ = false;
-  std::chrono::steady_clock::time_point oldest_at_;  // arrival of its oldest event
-  uint64_t uncommitted_ = 0;  // events applied in it
-  Effects effects_;           // what it will publish once committed
+  Clock::time_point oldest_at_;  // arrival of its oldest event
+  std::vector<Queued> txn_;      // the events applied in it, kept until committed
+  bool careful_ = false;         // an event failed in it: the rest go one savepoint each
+  Clock::duration txn_work_{};   // time spent applying them
+  Effects effects_;              // what it will publish once committed
+  // Worker thread only: the store cannot write.
+  std::vector<Queued> retry_;  // accepted events waiting for it
+  Clock::time_point retry_at_;
+  Clock::time_point failed_at_;
+  Clock::time_point failure_logged_at_;
+  bool resync_needed_ = false;
+  Clock::time_point checkpoint_error_logged_at_;
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::vector<Event> queue_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;       // the worker: work, urgency, stop
+  std::condition_variable committed_;  // the broker thread waiting for room
+  std::vector<Queued> queue_;
   Effects ready_;
   bool stopping_ = false;
-  bool urgent_ = false;  // an event that wants an answer or a send is queued
-  std::chrono::steady_clock::time_point first_queued_at_;  // when the oldest queued event came
-  uint64_t submitted_ = 0;               // broker thread only
-  std::atomic<uint64_t> applied_{0};     // events committed by the worker
+  bool urgent_ = false;     // an event that wants an answer or a send is queued
+  bool commit_now_ = false;  // half the capacity is pending: commit without waiting for the window
+  Clock::time_point first_queued_at_;  // when the oldest queued event came
+  int64_t pending_ = 0;       // submitted, not yet committed
+  size_t pending_bytes_ = 0;  // of the reports among them
+  int barriers_ = 0;          // admin requests that change state, not yet committed
+  int64_t capacity_;
+  bool failed_ = false;       // the store cannot write (the worker writes it, under mutex_)
+  bool refusing_ = false;     // broker thread: refusing until the backlog halved
+  Clock::time_point refusals_logged_at_;
+  uint64_t refused_unlogged_ = 0;
+  Stats stats_;
   std::thread thread_;
 };
 

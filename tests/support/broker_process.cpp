@@ -73,7 +73,7 @@ std::string built_plugin_path() { return OTA_PLUGIN_PATH; }
 BrokerConfig default_config(const std::string& dir) {
   BrokerConfig c;
   c.plugin_opts = {{"db_path", dir + "/ota.db"}, {"admin_usernames", "admin"}, {"acl_default", "allow"},
-                   {"flush_ms", "50"}};
+                   {"flush_ms", "200"}};  // the default: back-pressure waits at most flush_ms/4 for room
   c.usernames = default_usernames();
   return c;
 }

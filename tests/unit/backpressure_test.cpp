@@ -1,0 +1,136 @@
+// Acknowledged means durable under any load (SPEC "Hostile input, overload and
+// faults"): submit() accepts a report only when it will be committed within
+// flush_ms, slows the caller (the broker thread) when the store falls behind,
+// and refuses, fast, when waiting does not help.
+#include <gtest/gtest.h>
+
+#include "worker_helpers.h"
+
+using namespace ota;
+using namespace ota_test_worker;
+
+namespace {
+
+struct Submitted {
+  int version;
+  Clock::time_point accepted;
+};
+
+// Submits statuses of lamp/d1 with versions 1, 2, ... as fast as the worker
+// takes them, for `how_long`; returns the accepted ones and the longest a
+// refusal that followed a refusal took.
+struct Flood {
+  std::vector<Submitted> accepted;
+  int refused = 0;
+  Clock::duration slowest_repeat_refusal{};
+};
+
+Flood flood(Worker& worker, std::chrono::milliseconds how_long, int& version) {
+  Flood out;
+  bool refusing = false;
+  const auto end = Clock::now() + how_long;
+  while (Clock::now() < end) {
+    ++version;
+    const auto t0 = Clock::now();
+    const bool ok = worker.submit(
+        status_report("d1", "m" + std::to_string(version), "{\"app_ver\":\"" + std::to_string(version) + "\"}"));
+    const auto t1 = Clock::now();
+    if (ok) {
+      out.accepted.push_back({version, t1});
+    } else {
+      ++out.refused;
+      if (refusing) out.slowest_repeat_refusal = std::max(out.slowest_repeat_refusal, t1 - t0);
+    }
+    refusing = !ok;
+  }
+  return out;
+}
+
+// The acknowledged reports that were not seen committed within flush_ms + 100 ms.
+int late(const Flood& f, const CommitWatch& watch, int flush_ms) {
+  int n = 0;
+  for (const auto& s : f.accepted) {
+    auto seen = watch.seen(s.version);
+    if (!seen || *seen - s.accepted > std::chrono::milliseconds(flush_ms + 100)) {
+      ++n;
+      ADD_FAILURE() << "version " << s.version << " of " << f.accepted.front().version << ".."
+                    << f.accepted.back().version << " seen "
+                    << (seen ? std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(*seen - s.accepted).count()) + " ms"
+                             : std::string("never"))
+                    << " after it was accepted";
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST(BackPressure, AReportIsAcceptedOnlyWhenItWillBeCommittedInTime) {
+  TestDbFile f;
+  auto store = std::make_unique<Store>(f.path);
+  slow_status_writes(store->db(), 1000);  // a status costs at least 1 ms: ~1,000 a second at most
+  Options o;
+  o.flush_ms = 200;
+  Worker worker(std::move(store), o);
+  CommitWatch watch(f.path, "d1");
+  int version = 0;
+  Flood result = flood(worker, std::chrono::milliseconds(2000), version);
+  ASSERT_TRUE(wait_idle(worker));
+  watch.stop();
+
+  auto stats = worker.stats();
+  EXPECT_GT(stats.waits, 0u);  // the caller was slowed down
+  EXPECT_GT(result.refused, 0);  // and, as waiting did not make room, refused
+  EXPECT_LT(result.accepted.size(), 3000u);
+  EXPECT_GT(result.accepted.size(), 100u);
+  EXPECT_EQ(late(result, watch, o.flush_ms), 0) << result.accepted.size() << " accepted";
+  // Once refusing, it refuses at once until the backlog halved: no wait per report.
+  EXPECT_LT(result.slowest_repeat_refusal, std::chrono::milliseconds(10));
+  // Memory stays bounded: never more uncommitted than about flush_ms / 4 of work.
+  EXPECT_LE(stats.max_pending, 200);
+}
+
+TEST(BackPressure, ReportsBelowTheCapacityNeverWait) {
+  TestDbFile f;
+  Options o;
+  o.flush_ms = 200;
+  Worker worker(std::make_unique<Store>(f.path), o);
+  for (int i = 1; i <= 200; ++i) {
+    ASSERT_TRUE(worker.submit(status_report("d" + std::to_string(i % 7), "m" + std::to_string(i), R"({"v":"1"})")));
+    if (i % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(wait_idle(worker));
+  EXPECT_EQ(worker.stats().waits, 0u);
+  EXPECT_EQ(worker.stats().refused, 0u);
+}
+
+TEST(BackPressure, ReportsWaitOrAreRefusedWhileAnAdminRequestThatChangesStateRuns) {
+  TestDbFile f;
+  auto store = std::make_unique<Store>(f.path);
+  add_sleep_function(store->db());
+  // Each execution the request creates takes 100 ms: it runs ~500 ms, far over flush_ms.
+  store->db().exec("CREATE TEMP TRIGGER slow_job AFTER INSERT ON executions BEGIN SELECT test_sleep_us(100000); END");
+  Options o;
+  o.flush_ms = 200;
+  Worker worker(std::move(store), o);
+  Handed handed;
+  int version = 0;
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_TRUE(worker.submit(status_report("e" + std::to_string(i), "s" + std::to_string(i), R"({"fw_ver":"1"})")));
+  }
+  ASSERT_TRUE(wait_idle(worker));
+  CommitWatch watch(f.path, "d1");
+  worker.submit(admin_request(
+      R"({"command":"createUpgrade","product":"lamp","type":"fw","version":"2","url":"https://f.example/fw",)"
+      R"("md5":"9e107d9d372bb6826bd81d3542a419d6","size":1,"devices":["e1","e2","e3","e4","e5"]})"));
+  Flood during = flood(worker, std::chrono::milliseconds(300), version);
+  ASSERT_TRUE(handed.wait_publish(worker, "resp"));
+  Flood after = flood(worker, std::chrono::milliseconds(300), version);
+  ASSERT_TRUE(wait_idle(worker));
+  watch.stop();
+
+  EXPECT_GT(during.refused, 0);
+  EXPECT_EQ(during.accepted.size(), 0u);
+  EXPECT_GT(after.accepted.size(), 0u);  // accepted again once the request is committed
+  EXPECT_EQ(late(during, watch, o.flush_ms) + late(after, watch, o.flush_ms), 0);
+}
