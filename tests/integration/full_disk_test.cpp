@@ -46,10 +46,10 @@ class FullDisk : public ::testing::Test {
     }
     close(fd);
   }
-  MqttClient& device(const std::string& name) {
+  MqttClient& device(const std::string& name, int protocol = MQTT_PROTOCOL_V5) {
     ClientOptions o;
     o.client_id = o.username = name;
-    o.protocol = MQTT_PROTOCOL_V5;
+    o.protocol = protocol;
     clients.push_back(std::make_unique<MqttClient>(broker->port(), o));
     EXPECT_EQ(clients.back()->connect(), 0);
     return *clients.back();
@@ -97,10 +97,20 @@ TEST_F(FullDisk, ReportsAreRefusedWhileTheDiskIsFullAndNothingAcceptedIsLost) {
   EXPECT_EQ(report(), kNotAuthorized);  // refused while it cannot write
   EXPECT_TRUE(dev.connected());
 
+  // MQTT 3.1.1 has no refusal in a PUBACK: such a client is disconnected instead,
+  // and its library sends the report again once it has reconnected.
+  auto& old = device("p1/d2", MQTT_PROTOCOL_V311);
+  EXPECT_EQ(old.publish("update_ota_status/p1/d2/m1", R"({"type":"firmware","version":"1.1","progress":1})", 1,
+                        nullptr, std::chrono::milliseconds(1000)),
+            -1);  // no PUBACK
+  EXPECT_GE(old.disconnects(), 1);
+
   unlink(filler().c_str());
   ASSERT_TRUE(broker->wait_for_log("mosquitto_ota: writing the database works again")) << broker->log();
   ASSERT_TRUE(eventually([&] { return report() == 0; }));
   ++accepted;
+  EXPECT_TRUE(eventually([&] { return stored_progress("d2") == 1; }, std::chrono::seconds(20)))
+      << "the 3.1.1 client's report, sent again after its reconnect";
   broker->stop();
   EXPECT_NE(broker->log().find("mosquitto_ota: stopped, all accepted reports committed"), std::string::npos)
       << broker->log();
