@@ -19,10 +19,7 @@ size_t count_of(const std::string& text, const std::string& what) {
 
 TEST_F(RefusalFlood, EveryInvalidReportIsRefusedTheConnectionStaysAndTheLogStaysSmall) {
   RawMqtt raw(broker->port());
-  RawConnect c;
-  c.client_id = c.username = "p1/d1";
-  c.password = kPassword;
-  ASSERT_EQ(raw.connect(c), 0);
+  ASSERT_EQ(raw.connect(raw_login("p1/d1", "p1/d1")), 0);
   constexpr int kFlood = 5000;
   auto started = std::chrono::steady_clock::now();
   for (int i = 1; i <= kFlood; ++i) {

@@ -13,10 +13,7 @@ class Wills : public UpgradeTest {
   void die_with_will(const std::string& device, const std::string& topic, const std::string& payload,
                      bool retain = false) {
     RawMqtt raw(broker->port());
-    RawConnect c;
-    c.client_id = device;
-    c.username = device;
-    c.password = kPassword;
+    RawConnect c = raw_login(device, device);
     c.will_topic = topic;
     c.will_payload = payload;
     c.will_qos = 1;
@@ -79,10 +76,7 @@ TEST_F(Wills, AValidWillIsStoredAsAReport) {
 
 TEST_F(Wills, ADeviceMayClearARetainedMessageOnItsOwnTopicOnly) {
   RawMqtt raw(broker->port());
-  RawConnect c;
-  c.client_id = c.username = "p1/d1";
-  c.password = kPassword;
-  ASSERT_EQ(raw.connect(c), 0);
+  ASSERT_EQ(raw.connect(raw_login("p1/d1", "p1/d1")), 0);
   // MQTT 5 PUBACK: packet id, then the reason code (absent = success).
   auto puback_reason = [&](const std::string& topic, bool retain, uint16_t id) {
     raw.publish(RawPublish{topic, "", 1, id, false, retain, ""});
@@ -102,11 +96,7 @@ TEST_F(Qos2Admin, ARetransmittedRequestRunsOnce) {
   booted("d1");
   booted("d2");
   RawMqtt raw(broker->port());
-  RawConnect c;
-  c.client_id = "raw-admin";
-  c.username = "admin";
-  c.password = kPassword;
-  ASSERT_EQ(raw.connect(c), 0);
+  ASSERT_EQ(raw.connect(raw_login("admin", "raw-admin")), 0);
   RawPublish p;
   p.topic = "$CONTROL/ota/v1";
   p.qos = 2;
@@ -148,11 +138,7 @@ TEST_F(ResponseTopics, ARequestWithAnUnfitResponseTopicIsNotRunAndIsAnsweredOnTh
   for (const char* filter : {"#", "$SYS/#", "update_status/#", "cmd/#", "a/+/b"}) ASSERT_EQ(snoop.subscribe(filter), 1);
 
   RawMqtt raw(broker->port());
-  RawConnect c;
-  c.client_id = "raw-admin";
-  c.username = "admin";
-  c.password = kPassword;
-  ASSERT_EQ(raw.connect(c), 0);
+  ASSERT_EQ(raw.connect(raw_login("admin", "raw-admin")), 0);
   const std::string create =
       R"({"commands":[{"command":"createUpgrade","product":"p1","type":"firmware","version":"1.1",)"
       R"("url":"https://f.example.com/1.1.bin","md5":"9e107d9d372bb6826bd81d3542a419d6","size":10}]})";

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "broker_process.h"
+
 namespace ota_test {
 
 struct RawConnect {
@@ -19,6 +21,15 @@ struct RawConnect {
   int will_qos = 0;
   bool will_retain = false;
 };
+
+// A login with the test brokers' password.
+inline RawConnect raw_login(const std::string& username, const std::string& client_id) {
+  RawConnect c;
+  c.username = username;
+  c.client_id = client_id;
+  c.password = kPassword;
+  return c;
+}
 
 struct RawPacket {
   uint8_t type = 0;  // high nibble of the fixed header: 2 CONNACK, 4 PUBACK, 5 PUBREC, 3 PUBLISH...

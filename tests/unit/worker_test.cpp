@@ -5,30 +5,13 @@
 #include <thread>
 
 #include "test_db.h"
+#include "worker_helpers.h"
 
 using namespace ota;
+using ota_test_worker::progress_report;
+using ota_test_worker::status_report;
 
 namespace {
-
-Report status_report(const std::string& device, const std::string& message_id, const std::string& json) {
-  Report r;
-  r.kind = ReportKind::Status;
-  r.device = {"lamp", device};
-  r.message_id = message_id;
-  r.at = unix_ms();
-  r.status = *check_status(json).value;
-  return r;
-}
-
-Report progress_report(const std::string& message_id, int progress) {
-  Report r;
-  r.kind = ReportKind::Progress;
-  r.device = {"lamp", "d1"};
-  r.message_id = message_id;
-  r.at = unix_ms();
-  r.progress = {"firmware", "2.0", progress, ""};
-  return r;
-}
 
 Options fast_options() {
   Options o;
