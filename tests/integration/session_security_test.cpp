@@ -97,7 +97,8 @@ TEST_P(LoginAttacks, ARefusedLoginNeverMakesADeviceOnlineNorCollectsItsCommands)
   EXPECT_EQ(login("p1/d999", "secret", "p1/d999"), kNotAuthorized);
 
   // Nothing was sent, no state changed, and d3 is not online.
-  auto counts = get_job(job)["data"]["counts"].GetObject();
+  auto after = get_job(job);
+  auto counts = after["data"]["counts"].GetObject();
   EXPECT_EQ(counts["queued"].GetInt(), 1);
   EXPECT_EQ(counts["sent"].GetInt(), 0);
   EXPECT_FALSE(get_device("p1", "d3")["data"]["online"].GetBool());
