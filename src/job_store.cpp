@@ -204,6 +204,7 @@ struct JobStore::Statements {
         expired_jobs(db,
                      "SELECT id FROM jobs WHERE state = 'in_progress' AND expires_at IS NOT NULL "
                      "AND expires_at <= ?1"),
+        aborted_with_queued(db, "SELECT id FROM jobs WHERE state = 'aborted' AND n_queued > 0"),
         set_job_state(db, "UPDATE jobs SET state = ?2, finished_at = ?3 WHERE id = ?1"),
         insert_execution(db,
                          "INSERT INTO executions (job_id, product, device, type, version, version_key, request_id, "
@@ -253,7 +254,7 @@ struct JobStore::Statements {
   }
 
   Statement insert_job, in_progress_jobs, unfinished_count, set_next_send_at, fleet_counts, fleet_chunk_end,
-      insert_fleet, set_fill_cursor, busy_devices, find_job, list_jobs, expired_jobs, set_job_state;
+      insert_fleet, set_fill_cursor, busy_devices, find_job, list_jobs, expired_jobs, aborted_with_queued, set_job_state;
   Statement insert_execution, update_execution, find_execution, unfinished_executions, awaiting_status;
   Statement recent_executions;
   Statement job_executions, job_executions_in_state, due_for_resend, past_deadline;
@@ -308,6 +309,10 @@ void JobStore::set_next_send_at(const std::string& id, int64_t at) { st_->set_ne
 std::vector<std::string> JobStore::expired_job_ids(int64_t now_ms) {
   auto& s = st_->expired_jobs.with(now_ms);
   return read_all(s, [](const Statement& st) { return st.text_at(0); });
+}
+
+std::vector<std::string> JobStore::aborted_job_ids_with_queued() {
+  return read_all(st_->aborted_with_queued.with(), [](const Statement& st) { return st.text_at(0); });
 }
 
 void JobStore::set_job_state(const std::string& id, JobState state, std::optional<int64_t> finished_at) {

@@ -283,7 +283,8 @@ void Upgrades::after_finish(const std::string& job_id, int64_t now, Effects& out
     set_job_state(job_id, JobState::Aborted, now);
     out.logs.push_back({LogLevel::Warning, "mosquitto_ota: job " + job_id + " aborted: failures passed " +
                                                std::to_string(*fresh->spec.abort_failure_percent) + "%"});
-    cancel_queued(job_id, "aborted", now, out);
+    // One page now; the timers cancel the rest between other work.
+    cancel_queued(job_id, "aborted", now, out, std::chrono::steady_clock::now());
     return;
   }
   // Not while executions are still being created; a dynamic job stays open for
@@ -333,11 +334,13 @@ void Upgrades::on_progress(const DeviceKey& device, const ProgressPayload& p, in
   }
 }
 
-void Upgrades::cancel_queued(const std::string& job_id, const std::string& reason, int64_t now, Effects& out) {
+bool Upgrades::cancel_queued(const std::string& job_id, const std::string& reason, int64_t now, Effects& out,
+                             std::chrono::steady_clock::time_point deadline) {
   while (true) {
     auto queued = jobs_.job_executions(job_id, ExecState::Queued, "", kPage);
     for (auto& e : queued) move(e, ExecState::Canceled, reason, now, out);
-    if (static_cast<int>(queued.size()) < kPage) return;
+    if (static_cast<int>(queued.size()) < kPage) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
   }
 }
 
@@ -386,8 +389,11 @@ void Upgrades::send_rate_limited(Job& j, int64_t now, Effects& out) {
 
 void Upgrades::tick(int64_t now, Effects& out, std::chrono::steady_clock::time_point deadline) {
   auto over = [&] { return std::chrono::steady_clock::now() >= deadline; };
+  for (const auto& id : jobs_.aborted_job_ids_with_queued()) {
+    if (!cancel_queued(id, "aborted", now, out, deadline)) return;
+  }
   for (const auto& id : jobs_.expired_job_ids(now)) {
-    cancel_queued(id, "expired", now, out);
+    if (!cancel_queued(id, "expired", now, out, deadline)) return;
     after_finish(id, now, out);
   }
   for (auto& e : jobs_.past_deadline(now, kPage)) {

@@ -27,6 +27,8 @@ class JobStore {
   std::vector<Job> list_jobs(const std::optional<std::string>& product, const std::optional<JobState>& state,
                              int64_t before_seq, int limit);
   std::vector<std::string> expired_job_ids(int64_t now_ms);
+  // Aborted jobs whose queued executions are still being canceled.
+  std::vector<std::string> aborted_job_ids_with_queued();
   void set_job_state(const std::string& id, JobState state, std::optional<int64_t> finished_at);
   // Moves one execution between states in the job's counts (from empty: a new execution).
   void count_change(const std::string& job_id, std::optional<ExecState> from, ExecState to);

@@ -70,7 +70,11 @@ class Upgrades {
   void move(Execution& e, ExecState to, const std::string& reason, int64_t now, Effects& out);
   // After an execution finished: abort the job at its threshold, or complete it.
   void after_finish(const std::string& job_id, int64_t now, Effects& out);
-  void cancel_queued(const std::string& job_id, const std::string& reason, int64_t now, Effects& out);
+  // Cancels the job's queued executions a page at a time until none are left
+  // (true) or the deadline has passed (false: the timers go on with the rest),
+  // so that stopping a huge job never holds the worker for long.
+  bool cancel_queued(const std::string& job_id, const std::string& reason, int64_t now, Effects& out,
+                     std::chrono::steady_clock::time_point deadline);
   void send_rate_limited(Job& job, int64_t now, Effects& out);
   // createUpgrade with a device list, and over a whole product.
   void target_listed(const Job& job, CreateResult& result, int64_t now, Effects& out);

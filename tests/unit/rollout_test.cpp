@@ -156,3 +156,46 @@ TEST_F(Rollout, ExpiredDynamicJobCompletesWhenItsExecutionsFinish) {
   upgrades.tick(now + 1000, out);
   EXPECT_EQ(job(id).state, JobState::Completed);
 }
+
+// Stopping a job of thousands of queued executions must not hold the worker:
+// a page at a time, the rest at later ticks (with a deadline that has passed,
+// each tick does one page).
+class HugeJob : public Rollout {
+ protected:
+  HugeJob() {
+    store.begin();
+    for (int i = 0; i < 2500; ++i) report_status("q" + std::to_string(10000 + i), R"({"firmware_ver":"1.0"})");
+    store.commit();
+    out = Effects();
+  }
+  void tick_with_no_time_left(int64_t at) { upgrades.tick(at, out, std::chrono::steady_clock::now()); }
+};
+
+TEST_F(HugeJob, AnAbortCancelsItsQueuedExecutionsAPageAtATime) {
+  std::string id = create(R"(,"abortFailurePercent":0,"abortMinFinished":1)");
+  ASSERT_EQ(job(id).count(ExecState::Queued), 2500);
+  upgrades.on_progress({"lamp", "d10"}, {"firmware", "1.1", -1, ""}, now, out);
+  EXPECT_EQ(job(id).state, JobState::Aborted);
+  EXPECT_EQ(job(id).count(ExecState::Queued), 1500);  // one page with the report that crossed the threshold
+  tick_with_no_time_left(now + 1);
+  EXPECT_EQ(job(id).count(ExecState::Queued), 500);
+  tick_with_no_time_left(now + 2);
+  EXPECT_EQ(job(id).count(ExecState::Queued), 0);
+  EXPECT_EQ(job(id).count(ExecState::Canceled), 2500);
+  EXPECT_EQ(jobs.find_execution(id, "q12499")->reason, "aborted");
+  EXPECT_EQ(job(id).state, JobState::Aborted);
+}
+
+TEST_F(HugeJob, AnExpiredJobCancelsItsQueuedExecutionsAPageAtATime) {
+  for (int i = 10; i < 30; ++i) presence.closed(static_cast<uint64_t>(i));
+  std::string id = create(R"(,"expiresAt":)" + std::to_string(now + 1000));
+  ASSERT_EQ(job(id).count(ExecState::Queued), 2520);
+  tick_with_no_time_left(now + 1000);
+  EXPECT_EQ(job(id).count(ExecState::Queued), 1520);
+  EXPECT_EQ(job(id).state, JobState::InProgress);  // not finished before every execution is
+  tick_with_no_time_left(now + 1001);
+  tick_with_no_time_left(now + 1002);
+  EXPECT_EQ(job(id).count(ExecState::Canceled), 2520);
+  EXPECT_EQ(jobs.find_execution(id, "q12499")->reason, "expired");
+  EXPECT_EQ(job(id).state, JobState::Completed);
+}
