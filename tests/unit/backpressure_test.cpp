@@ -17,31 +17,24 @@ struct Submitted {
 };
 
 // Submits statuses of lamp/d1 with versions 1, 2, ... as fast as the worker
-// takes them, for `how_long`; returns the accepted ones and the longest a
-// refusal that followed a refusal took.
+// takes them, for `how_long`; returns the accepted ones and how many were refused.
 struct Flood {
   std::vector<Submitted> accepted;
   int refused = 0;
-  Clock::duration slowest_repeat_refusal{};
 };
 
 Flood flood(Worker& worker, std::chrono::milliseconds how_long, int& version) {
   Flood out;
-  bool refusing = false;
   const auto end = Clock::now() + how_long;
   while (Clock::now() < end) {
     ++version;
-    const auto t0 = Clock::now();
     const bool ok = worker.submit(
         status_report("d1", "m" + std::to_string(version), "{\"app_ver\":\"" + std::to_string(version) + "\"}"));
-    const auto t1 = Clock::now();
     if (ok) {
-      out.accepted.push_back({version, t1});
+      out.accepted.push_back({version, Clock::now()});
     } else {
       ++out.refused;
-      if (refusing) out.slowest_repeat_refusal = std::max(out.slowest_repeat_refusal, t1 - t0);
     }
-    refusing = !ok;
   }
   return out;
 }
@@ -84,8 +77,9 @@ TEST(BackPressure, AReportIsAcceptedOnlyWhenItWillBeCommittedInTime) {
   EXPECT_LT(result.accepted.size(), 3000u);
   EXPECT_GT(result.accepted.size(), 100u);
   EXPECT_EQ(late(result, watch, o.flush_ms), 0) << result.accepted.size() << " accepted";
-  // Once refusing, it refuses at once until the backlog halved: no wait per report.
-  EXPECT_LT(result.slowest_repeat_refusal, std::chrono::milliseconds(10));
+  // Once refusing, it refuses at once until the backlog halved: not a wait per report
+  // (counted, not timed: a busy machine may preempt any single call).
+  EXPECT_LT(stats.waits * 5, static_cast<uint64_t>(result.refused)) << stats.waits << " waits";
   // Memory stays bounded: never more uncommitted than about flush_ms / 4 of work.
   EXPECT_LE(stats.max_pending, 200);
 }
