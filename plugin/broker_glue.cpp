@@ -253,8 +253,12 @@ int on_control(int, void* event_data, void* user_data) {
   });
 }
 
+void log_lines(const std::vector<LogLine>& lines) {
+  for (const auto& line : lines) mosquitto_log_printf(log_level(line.level), "%s", line.text.c_str());
+}
+
 void deliver_effects(PluginState& st, Effects&& effects) {
-  for (const auto& line : effects.logs) mosquitto_log_printf(log_level(line.level), "%s", line.text.c_str());
+  log_lines(effects.logs);
   for (const auto& msg : effects.publishes) {
     if (!msg.client_id.empty()) {
       // The worker decided this send a moment ago: the client id must still belong to a

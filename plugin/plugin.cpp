@@ -127,7 +127,7 @@ __attribute__((visibility("default"))) int mosquitto_plugin_cleanup(void* user_d
     for (const auto& r : kRegistrations) mosquitto_callback_unregister(state->id, r.event, r.callback, r.event_data);
     state->worker->stop();  // commits everything accepted so far
     auto rest = state->worker->take_ready();
-    for (const auto& line : rest.logs) mosquitto_log_printf(MOSQ_LOG_INFO, "%s", line.text.c_str());
+    ota::log_lines(rest.logs);
     if (state->worker->all_committed()) {
       mosquitto_log_printf(MOSQ_LOG_INFO, "mosquitto_ota: stopped, all accepted reports committed");
     } else {

@@ -47,6 +47,8 @@ int on_message(int event, void* event_data, void* user_data);
 int on_control(int event, void* event_data, void* user_data);
 int on_tick(int event, void* event_data, void* user_data);
 
+// Writes the worker's log lines at their levels.
+void log_lines(const std::vector<LogLine>& lines);
 // Publishes and logs what the worker has ready.
 void deliver_effects(PluginState& st, Effects&& effects);
 
