@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -114,6 +115,8 @@ bool BrokerProcess::start() {
   write_files();
   pid_ = fork();
   if (pid_ == 0) {
+    // A test process that crashes (or is killed) takes its broker with it.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     int out = open((dir_ + "/broker.stderr").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(out, 1);
     dup2(out, 2);
