@@ -52,7 +52,7 @@ def commit_lag_ms(acks, commits):
 
 
 def run_once(passwd, with_plugin, args):
-    broker = Broker(passwd, with_plugin, {"flush_ms": args.flush_ms})
+    broker = Broker(passwd, with_plugin, {"flush_ms": args.flush_ms, "progress_history": args.progress_history})
     broker.start()
     stop, commits = threading.Event(), []
     poller = None
@@ -100,6 +100,8 @@ def main():
     p.add_argument("--qos", type=int, default=1)
     p.add_argument("--window", type=int, default=10, help="messages in flight per device")
     p.add_argument("--flush-ms", type=int, default=200)
+    p.add_argument("--progress-history", type=int, default=1000,
+                   help="progress reports kept per device (past it, each commit trims a device's oldest chunk)")
     p.add_argument("--status-every", type=int, default=0,
                    help="every N-th report of a device is a status report (0: progress only)")
     args = p.parse_args()
