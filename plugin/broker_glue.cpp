@@ -183,12 +183,12 @@ int on_message(int, void* event_data, void* user_data) {
   return guarded("message", MOSQ_ERR_ACL_DENIED, [&]() -> int {
     auto* ev = static_cast<mosquitto_evt_message*>(event_data);
     auto& st = state(user_data);
-    auto parsed = parse_report_topic(ev->topic);
-    if (!parsed.ours) return MOSQ_ERR_SUCCESS;
     if (ev->client == st.taken_client && ev->payload == st.taken_payload) {
-      st.taken_client = nullptr;  // taken at its ACL check
+      st.taken_client = nullptr;  // taken at its ACL check: no second parse of the topic
       return MOSQ_ERR_SUCCESS;
     }
+    auto parsed = parse_report_topic(ev->topic);
+    if (!parsed.ours) return MOSQ_ERR_SUCCESS;
     // Another plugin answered the ACL check first: check it here (a repeat is
     // harmless, the worker applies a message id once).
     return take_report(st, ev->client, ev->topic, parsed, ev->payload, ev->payloadlen, ev->retain);
