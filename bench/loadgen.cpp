@@ -6,6 +6,10 @@
 //     messages in flight each, for SECONDS; with STATUS_EVERY, every such report
 //     of a device is a status report instead (a new app_ver each time). Prints
 //     "acked T_ms N S" (all reports, status reports) every 50 ms and a summary.
+//   loadgen telemetry PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW
+//     The same load on topics the plugin does not own: ordinary telemetry,
+//     telemetry/{product}/{device}/{n} (n cycles over 8 sensors) with a small
+//     JSON payload.
 //   loadgen devices PORT PRODUCT FIRST COUNT VERSION SECONDS [DELAY_MS STATE_FILE]
 //     COUNT devices report {"firmware_ver":VERSION} at boot, then answer each
 //     $ota_upgrade command (at once, or after a random 0..DELAY_MS): progress
@@ -49,6 +53,7 @@ struct Device;
 
 struct Load {
   std::string mode;
+  bool streaming = false;  // ingest or telemetry: publish as fast as acknowledged
   int port = 0;
   std::string product;
   int qos = 1;
@@ -100,8 +105,25 @@ int publish_version(Device* d, const std::string& version) {
   return publish_status(d, R"({"firmware_ver":")" + version + "\"}", 1);
 }
 
+// A reading on a topic the plugin does not own.
+void publish_telemetry(Device* d) {
+  char topic[160], payload[96];
+  snprintf(topic, sizeof topic, "telemetry/%s%ld", d->topic_prefix.c_str(), d->seq % 8);
+  int n = snprintf(payload, sizeof payload, R"({"seq":%ld,"temp":21.%ld,"humidity":4%ld})", d->seq, d->seq % 10,
+                   d->seq % 7);
+  ++d->seq;
+  if (mosquitto_publish(d->mosq, nullptr, topic, n, payload, d->load->qos, false) == MOSQ_ERR_SUCCESS) {
+    ++d->in_flight;
+    ++d->load->sent;
+  }
+}
+
 // The next report of an ingesting device: progress, or now and then its status.
 void publish_report(Device* d) {
+  if (d->load->mode == "telemetry") {
+    publish_telemetry(d);
+    return;
+  }
   if (d->load->status_every > 0 && (d->seq + 1) % d->load->status_every == 0) {
     std::string status = R"({"firmware_ver":"1.0","app_ver":"2.)" + std::to_string(d->seq) + "\"}";
     d->status_mids.push_back(publish_status(d, status, d->load->qos));
@@ -131,7 +153,7 @@ void on_connect(mosquitto*, void* obj, int rc) {
 
 void on_publish(mosquitto*, void* obj, int mid) {
   auto* d = static_cast<Device*>(obj);
-  if (d->load->mode != "ingest") {
+  if (!d->load->streaming) {
     if (mid == d->status_mid) {
       printf("acked_status %s %lld\n", d->name.c_str(), static_cast<long long>(unix_ms()));
       d->status_mid = -1;
@@ -203,6 +225,7 @@ void update_interest(int epfd, Device* d) {
 int main(int argc, char** argv) {
   if (argc < 7) {
     fprintf(stderr, "usage: loadgen ingest PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW [STATUS_EVERY]\n"
+                    "       loadgen telemetry PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW\n"
                     "       loadgen devices PORT PRODUCT FIRST COUNT VERSION SECONDS\n");
     return 1;
   }
@@ -214,7 +237,8 @@ int main(int argc, char** argv) {
   int first = atoi(argv[4]);
   int count = atoi(argv[5]);
   double seconds;
-  if (load.mode == "ingest") {
+  load.streaming = load.mode == "ingest" || load.mode == "telemetry";
+  if (load.streaming) {
     seconds = atof(argv[6]);
     load.qos = argc > 7 ? atoi(argv[7]) : 1;
     load.window = argc > 8 ? atoi(argv[8]) : 10;
@@ -294,7 +318,7 @@ int main(int argc, char** argv) {
   auto next_report = start;
   auto next_misc = start;
   load.last_ack = Clock::now();
-  if (load.mode == "ingest") {
+  if (load.streaming) {
     for (auto& d : devices) {
       for (int w = 0; w < load.window; ++w) publish_report(&d);
       update_interest(epfd, &d);
@@ -312,7 +336,7 @@ int main(int argc, char** argv) {
       last_ack_ms = unix_ms();
     }
     if (now >= next_report) {
-      if (load.mode == "ingest") {
+      if (load.streaming) {
         printf("acked %lld %ld %ld\n", static_cast<long long>(unix_ms()), load.acked, load.acked_status);
       } else if (load.upgraded != last_upgraded) {
         printf("upgraded %lld %ld\n", static_cast<long long>(unix_ms()), load.upgraded);
@@ -336,7 +360,7 @@ int main(int argc, char** argv) {
   // Let what is in flight be acknowledged, without sending more.
   load.running = false;
   auto drain_end = Clock::now() + std::chrono::seconds(5);
-  while (load.mode == "ingest" && load.acked < load.sent && Clock::now() < drain_end) {
+  while (load.streaming && load.acked < load.sent && Clock::now() < drain_end) {
     loop_once(5);
     if (load.acked != last_acked) {
       last_acked = load.acked;
@@ -344,7 +368,7 @@ int main(int argc, char** argv) {
     }
   }
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  if (load.mode == "ingest") {
+  if (load.streaming) {
     printf("acked %lld %ld %ld\n", static_cast<long long>(last_ack_ms), load.acked, load.acked_status);
     printf("summary acked=%ld acked_status=%ld sent=%ld seconds=%.3f rate=%.0f last_ack_ms=%lld max_ack_gap_ms=%.1f\n", load.acked,
            load.acked_status, load.sent, elapsed, load.acked / elapsed, static_cast<long long>(last_ack_ms), load.max_ack_gap_ms);
