@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string topic = nl == std::string::npos ? input : input.substr(nl + 1);
 
   auto parsed = ota::parse_report_topic(topic);
-  if (parsed.topic && parsed.topic->device.username().size() > topic.size()) __builtin_trap();
+  if (parsed.topic && parsed.topic->owned().device.username().size() > topic.size()) __builtin_trap();
   ota::device_from_username(username);
 
   ota::Options options;
@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto d = rules.check(username, topic, access);
     // A device may never be allowed to write another device's reports.
     if (access == ota::Access::Write && parsed.topic && d.answer == ota::AclAnswer::Allow &&
-        username != parsed.topic->device.username()) {
+        username != parsed.topic->owned().device.username()) {
       __builtin_trap();
     }
   }

@@ -85,21 +85,25 @@ void close_session(PluginState& st, uint64_t conn) {
 
 // A device report from a PUBLISH (its ACL check, or its MESSAGE event when
 // another plugin answered the ACL first) or a will (only ever ACL-checked):
-// checked whole, identity and payload, then handed to the worker.
-int take_report(PluginState& st, mosquitto* client, const char* topic, const ParsedReportTopic& parsed,
-                const void* payload, uint32_t payloadlen, bool retain) {
+// checked whole, identity and payload, then taken by the worker. Nothing here
+// allocates, locks or makes a system call for an accepted report.
+int take_report(PluginState& st, mosquitto* client, const char* topic, const void* payload, uint32_t payloadlen,
+                bool retain) {
+  const auto parsed = parse_report_topic(topic);
   const char* username = mosquitto_client_username(client);
-  std::string error = parsed.error;
+  const std::string_view user = username ? username : "";
+  std::string error(parsed.error);
   if (parsed.topic) {
     std::string_view body(static_cast<const char*>(payload), payloadlen);
     if (payloadlen == 0 && retain) {
       // Clears a retained message on the device's own topic: nothing to store.
-      if (parsed.topic->device.is_username(username ? username : "")) return MOSQ_ERR_SUCCESS;
-      error = "client username is not " + parsed.topic->device.username();
+      if (parsed.topic->is_username(user)) return MOSQ_ERR_SUCCESS;
+      error = "client username is not " + parsed.topic->owned().device.username();
     } else {
-      auto report = check_report(*parsed.topic, username ? username : "", body, st.options.max_payload_bytes, unix_ms());
-      if (report.value) {
-        if (!st.worker->submit(std::move(*report.value))) {
+      ReportView report;
+      error = st.checker.check(*parsed.topic, user, body, st.options.max_payload_bytes, report);
+      if (error.empty()) {
+        if (!st.worker->submit_report(report, unix_ms())) {
           // The store is behind or cannot write (the worker logs why): not acknowledged as
           // stored. MQTT 5 clients get 135; MQTT 3.1.1 has no refusal but silence, so the
           // connection is closed without a PUBACK and the client sends the report again.
@@ -109,7 +113,6 @@ int take_report(PluginState& st, mosquitto* client, const char* topic, const Par
         st.taken_payload = payload;
         return MOSQ_ERR_SUCCESS;
       }
-      error = report.error;
     }
   }
   // Denied, not an error code: any other code would disconnect the client.
@@ -157,10 +160,20 @@ int on_acl_check(int, void* event_data, void* user_data) {
     // Only a connected client is ACL-checked: its login was accepted.
     if (auto session = st.sessions.proven(ev->client)) open_session(st, std::move(*session));
     Access access = access_of(ev->access);
-    if (access == Access::Write) {
-      st.taken_client = nullptr;  // a new publish (or a will) is being checked
-      auto parsed = parse_report_topic(ev->topic);
-      if (parsed.ours) return take_report(st, ev->client, ev->topic, parsed, ev->payload, ev->payloadlen, ev->retain);
+    if (access == Access::Write) st.taken_client = nullptr;  // a new publish (or a will) is being checked
+    if (access == Access::Write || access == Access::Read) {
+      // A topic, not a filter: most are not the plugin's, answered on their first bytes.
+      switch (topic_space(ev->topic)) {
+        case TopicSpace::Foreign:
+          return st.foreign_answer;
+        case TopicSpace::Report:
+          if (access == Access::Write) {
+            return take_report(st, ev->client, ev->topic, ev->payload, ev->payloadlen, ev->retain);
+          }
+          break;
+        default:
+          break;
+      }
     }
     const char* username = mosquitto_client_username(ev->client);
     AclDecision d = st.acl.check(username ? username : "", ev->topic, access);
@@ -187,11 +200,10 @@ int on_message(int, void* event_data, void* user_data) {
       st.taken_client = nullptr;  // taken at its ACL check: no second parse of the topic
       return MOSQ_ERR_SUCCESS;
     }
-    auto parsed = parse_report_topic(ev->topic);
-    if (!parsed.ours) return MOSQ_ERR_SUCCESS;
+    if (topic_space(ev->topic) != TopicSpace::Report) return MOSQ_ERR_SUCCESS;
     // Another plugin answered the ACL check first: check it here (a repeat is
     // harmless, the worker applies a message id once).
-    return take_report(st, ev->client, ev->topic, parsed, ev->payload, ev->payloadlen, ev->retain);
+    return take_report(st, ev->client, ev->topic, ev->payload, ev->payloadlen, ev->retain);
   });
 }
 
@@ -285,6 +297,7 @@ void deliver_effects(PluginState& st, Effects&& effects) {
 int on_tick(int, void*, void* user_data) {
   return guarded("tick", MOSQ_ERR_SUCCESS, [&] {
     auto& st = state(user_data);
+    st.worker->hand_over();  // the reports of this loop pass
     // A login still connected a loop pass later was accepted (a refused one is gone by now).
     for (auto& session : st.sessions.prove_all_pending()) open_session(st, std::move(session));
     uint64_t left_out = 0;

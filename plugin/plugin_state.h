@@ -1,5 +1,7 @@
 #pragma once
 // State the Mosquitto glue keeps on the broker thread.
+#include <mosquitto.h>
+
 #include <cstdint>
 #include <memory>
 
@@ -8,6 +10,7 @@
 #include "mosquitto_ota/log_budget.h"
 #include "mosquitto_ota/options.h"
 #include "mosquitto_ota/presence.h"
+#include "mosquitto_ota/reports.h"
 #include "mosquitto_ota/sessions.h"
 #include "mosquitto_ota/store.h"
 #include "mosquitto_ota/worker.h"
@@ -18,10 +21,15 @@ struct mosquitto_plugin_id_t;
 namespace ota {
 
 struct PluginState {
-  explicit PluginState(const Options& o) : options(o), acl(options) {}
+  explicit PluginState(const Options& o)
+      : options(o), acl(options), foreign_answer(options.acl_default_allow ? MOSQ_ERR_SUCCESS : MOSQ_ERR_PLUGIN_DEFER) {}
 
   Options options;
   AclRules acl;
+  // The ACL answer for a topic the plugin does not own (acl_default).
+  const int foreign_answer;
+  // Checks each device report (its parser's buffers are kept from one to the next).
+  ReportChecker checker;
   std::unique_ptr<Worker> worker;
   // Queries are answered here, at once, when the worker has nothing pending:
   // a read-only connection and the broker thread's own view of who is online.

@@ -84,9 +84,10 @@ std::string quoted_name(std::string_view name) {
 
 // Forwards RapidJSON's SAX events to a document, refusing what the strict
 // rules forbid as soon as it is seen (so a 150,000-deep text stops at level 33).
+template <typename Doc>
 class CheckingHandler {
  public:
-  explicit CheckingHandler(rapidjson::Document& doc) : doc_(doc) {}
+  explicit CheckingHandler(Doc& doc) : doc_(doc) {}
 
   bool Null() { return doc_.Null(); }
   bool Bool(bool b) { return doc_.Bool(b); }
@@ -136,7 +137,7 @@ class CheckingHandler {
     return refuse("JSON string that is not valid UTF-8");
   }
 
-  rapidjson::Document& doc_;
+  Doc& doc_;
   int depth_ = 0;
   size_t members_[kMaxJsonDepth + 1] = {};  // of the open object at each depth
   std::string error_;
@@ -212,8 +213,9 @@ namespace {
 
 // Parses `text` through `checker`; `nul_at` is set when a NUL byte ended the
 // text early (RapidJSON takes one for the end: what follows must not be ignored).
-rapidjson::ParseResult parse_from(std::string_view text, CheckingHandler& checker, size_t& nul_at) {
-  rapidjson::Reader reader;
+template <typename Doc>
+rapidjson::ParseResult parse_from(rapidjson::Reader& reader, std::string_view text, CheckingHandler<Doc>& checker,
+                                  size_t& nul_at) {
   rapidjson::MemoryStream in(text.data(), text.size());
   // Iterative: no recursion, however deep the text. Not kParseValidateEncodingFlag:
   // CheckingHandler validates every string and name once unescaped, which also
@@ -224,15 +226,14 @@ rapidjson::ParseResult parse_from(std::string_view text, CheckingHandler& checke
   return result;
 }
 
-}  // namespace
-
-std::string parse_strict_json(std::string_view text, rapidjson::Document& doc) {
+template <typename Doc>
+std::string parse_into(rapidjson::Reader& reader, std::string_view text, Doc& doc) {
   doc.SetNull();
-  CheckingHandler checker(doc);
+  CheckingHandler<Doc> checker(doc);
   rapidjson::ParseResult result;
   size_t nul_at = 0;
-  auto generate = [&](rapidjson::Document&) {
-    result = parse_from(text, checker, nul_at);
+  auto generate = [&](Doc&) {
+    result = parse_from(reader, text, checker, nul_at);
     return !result.IsError() && !nul_at;
   };
   doc.Populate(generate);
@@ -246,6 +247,26 @@ std::string parse_strict_json(std::string_view text, rapidjson::Document& doc) {
            quoted_name(std::string_view(name->GetString(), name->GetStringLength()));
   }
   return {};
+}
+
+}  // namespace
+
+std::string parse_strict_json(std::string_view text, rapidjson::Document& doc) {
+  rapidjson::Reader reader;
+  return parse_into(reader, text, doc);
+}
+
+StrictJsonParser::StrictJsonParser()
+    : values_(values_buffer_, sizeof values_buffer_),
+      stack_(stack_buffer_, sizeof stack_buffer_),
+      doc_(&values_, sizeof stack_buffer_ / 2, &stack_) {}
+
+std::string StrictJsonParser::parse(std::string_view text) {
+  // The last text's values and stack go; the buffers stay.
+  doc_.SetNull();
+  values_.Clear();
+  stack_.Clear();
+  return parse_into(reader_, text, doc_);
 }
 
 }  // namespace ota

@@ -55,7 +55,7 @@ ParsedReportTopic parse_report_topic(std::string_view topic) {
   } else if (!is_valid_message_id(levels[3])) {
     result.error = "invalid message id";
   } else {
-    result.topic = ReportTopic{kind, {std::string(levels[1]), std::string(levels[2])}, std::string(levels[3])};
+    result.topic = ReportTopicView{kind, levels[1], levels[2], levels[3]};
   }
   return result;
 }

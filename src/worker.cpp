@@ -15,13 +15,14 @@ constexpr std::chrono::seconds kRetryEvery{1};
 constexpr std::chrono::seconds kRefusalLogEvery{10};
 constexpr std::chrono::seconds kFailureLogEvery{30};
 
-size_t footprint(const Event& event) {
-  const auto* r = std::get_if<Report>(&event);
-  if (!r) return 0;
-  // The status JSON is held twice (as sent, and its versions).
-  return sizeof(Event) + 2 * r->status.json.size() + r->progress.desc.size() + r->message_id.size() +
-         r->device.product.size() + r->device.device.size();
+// A report's memory: its record in a batch, then decoded (the status JSON is held twice: as sent, and its versions).
+size_t footprint(const ReportView& r) {
+  return ReportBatch::record_bytes(r) + sizeof(Event) + r.status_json.size() + r.topic.product.size() +
+         r.topic.device.size() + r.topic.message_id.size() + r.desc.size();
 }
+
+// Reports handed to the worker at once at most (or at the end of the broker's loop pass).
+constexpr size_t kHandOverReports = 256;
 
 bool is_barrier(const Event& event) {
   const auto* admin = std::get_if<AdminRequest>(&event);
@@ -67,32 +68,95 @@ Worker::~Worker() { stop(); }
 
 // ---- broker thread ----
 
+bool Worker::submit_report(const ReportView& report, int64_t at_ms) {
+  const size_t bytes = footprint(report);
+  if (room_ <= 0 || bytes > bytes_room_ || failed_.load(std::memory_order_relaxed)) {
+    // The room granted at the last hand-over is used up (or the store failed since): hand over, and ask.
+    bool wake;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake = hand_over_locked();
+      if (!admit(lock, bytes)) {
+        grant_room();
+        if (wake) wake_.notify_one();
+        return false;
+      }
+      grant_room();
+    }
+    if (wake) wake_.notify_one();
+  }
+  if (filling_.empty()) filling_since_ = Clock::now();
+  filling_.append(report, at_ms);
+  --room_;
+  bytes_room_ -= bytes;
+  if (filling_.size() >= kHandOverReports) hand_over();
+  return true;
+}
+
 bool Worker::submit(Event event) {
-  const bool report = std::holds_alternative<Report>(event);
-  const size_t bytes = footprint(event);
+  if (const auto* r = std::get_if<Report>(&event)) {
+    ReportView view;
+    view.topic = {r->kind, r->device.product, r->device.device, r->message_id};
+    view.status_json = r->status.json;
+    view.type = r->progress.type;
+    view.version = r->progress.version;
+    view.desc = r->progress.desc;
+    view.progress = r->progress.progress;
+    if (!submit_report(view, r->at)) return false;
+    hand_over();
+    return true;
+  }
   const bool barrier = is_barrier(event);
-  bool wake;
   {
-    std::unique_lock<std::mutex> lock(mutex_);
-    if (report && !admit(lock, bytes)) return false;
-    wake = queue_.empty() || !report;
-    if (queue_.empty()) first_queued_at_ = Clock::now();
-    queue_.push_back(Queued{std::move(event), bytes, barrier});
+    std::lock_guard<std::mutex> lock(mutex_);
+    hand_over_locked();  // the reports taken before it come before it
+    if (queue_.empty() && inbox_.empty()) first_queued_at_ = Clock::now();
+    queue_.push_back(Queued{std::move(event), 0, barrier, inbox_.size()});
     ++pending_;
-    pending_bytes_ += bytes;
     barriers_ += barrier;
     stats_.max_pending = std::max(stats_.max_pending, pending_);
-    urgent_ = urgent_ || !report;
-    if (!commit_now_ && pending_ >= capacity_ / 2) {
-      commit_now_ = true;  // no need to wait for the window: the batch is big enough
-      wake = true;
-    }
+    urgent_ = true;
+    grant_room();
   }
-  // The worker takes the whole queue at once: only the first event (and the one
-  // that fills half the capacity) needs to wake it, which keeps the broker
-  // thread clear of a futex call per message under load.
-  if (wake) wake_.notify_one();
+  wake_.notify_one();
   return true;
+}
+
+void Worker::hand_over() {
+  if (filling_.empty()) return;
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    wake = hand_over_locked();
+    grant_room();
+  }
+  if (wake) wake_.notify_one();
+}
+
+bool Worker::hand_over_locked() {
+  if (filling_.empty()) return false;
+  bool wake = false;
+  if (queue_.empty() && inbox_.empty()) {
+    first_queued_at_ = filling_since_;
+    wake = waiting_for_work_;  // with a transaction open, the worker comes for them when it is due
+  }
+  pending_ += static_cast<int64_t>(filling_.size());
+  pending_bytes_ += bytes_granted_ - bytes_room_;
+  inbox_.append(filling_);
+  filling_.clear();
+  stats_.max_pending = std::max(stats_.max_pending, pending_);
+  if (!commit_now_ && pending_ >= capacity_ / 2) {
+    commit_now_ = true;  // no need to wait for the window: the batch is big enough
+    wake = true;
+  }
+  return wake;
+}
+
+void Worker::grant_room() {
+  const bool open = !failed_ && !refusing_ && barriers_ == 0;
+  room_ = open ? std::max<int64_t>(0, capacity_ - pending_) : 0;
+  bytes_room_ = open && pending_bytes_ < kMaxPendingBytes ? kMaxPendingBytes - pending_bytes_ : 0;
+  bytes_granted_ = bytes_room_;
 }
 
 bool Worker::has_room(size_t bytes) const {
@@ -141,6 +205,7 @@ void Worker::log_refusals(const char* why) {
 }
 
 bool Worker::idle() const {
+  if (!filling_.empty()) return false;
   std::lock_guard<std::mutex> lock(mutex_);
   return pending_ == 0;
 }
@@ -153,6 +218,7 @@ Effects Worker::take_ready() {
 }
 
 void Worker::stop() {
+  hand_over();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) return;
@@ -186,7 +252,8 @@ Worker::Stats Worker::stats() const {
 // ---- worker thread ----
 
 void Worker::run() {
-  std::vector<Queued> batch;
+  std::vector<Queued> events, batch;
+  ReportBatch reports;
   auto last_timers = Clock::now();
   while (true) {
     const auto timers_at = last_timers + timer_period();
@@ -202,15 +269,18 @@ void Worker::run() {
         wake_.wait_until(lock, std::min(timers_at, commit_due()),
                          [this] { return stopping_ || urgent_ || commit_now_; });
       } else {
-        wake_.wait_until(lock, timers_at, [this] { return stopping_ || !queue_.empty(); });
+        waiting_for_work_ = true;
+        wake_.wait_until(lock, timers_at, [this] { return stopping_ || !queue_.empty() || !inbox_.empty(); });
+        waiting_for_work_ = false;
       }
       stopping = stopping_;
       if (!failed_) {
-        std::swap(batch, queue_);
+        std::swap(events, queue_);
+        std::swap(reports, inbox_);
         urgent_ = false;
         commit_now = commit_now_;
         // The group commit is due window_ after its oldest event arrived.
-        if (!open_ && !batch.empty()) oldest_at_ = first_queued_at_;
+        if (!open_ && (!events.empty() || !reports.empty())) oldest_at_ = first_queued_at_;
       }
     }
     if (failed_) {
@@ -221,6 +291,7 @@ void Worker::run() {
       }
       continue;
     }
+    merge(reports, events, batch);
     apply(batch);
     batch.clear();
     if (failed_) continue;
@@ -236,6 +307,25 @@ void Worker::run() {
       if (queue_.empty()) return;
     }
   }
+}
+
+void Worker::merge(ReportBatch& reports, std::vector<Queued>& events, std::vector<Queued>& work) {
+  ReportBatch::Reader reader(reports);
+  size_t taken = 0;
+  auto take_reports_until = [&](size_t count) {
+    for (; taken < count; ++taken) {
+      int64_t at_ms = 0;
+      ReportView view = reader.next(at_ms);
+      work.push_back(Queued{to_report(view, at_ms), footprint(view), false, 0});
+    }
+  };
+  for (auto& event : events) {
+    take_reports_until(event.reports_before);
+    work.push_back(std::move(event));
+  }
+  take_reports_until(reports.size());
+  events.clear();
+  reports.clear();
 }
 
 void Worker::apply(std::vector<Queued>& work) {
@@ -487,6 +577,7 @@ void Worker::give_up() {
   for (const auto* list : {&retry_, &queue_}) {
     for (const auto& q : *list) reports += std::holds_alternative<Report>(q.event);
   }
+  reports += inbox_.size();
   stats_.lost_reports += reports;
   ready_.logs.push_back({LogLevel::Error, "mosquitto_ota: stopping with the database still not writable: " +
                                               std::to_string(reports) + " accepted report(s) and " +
@@ -497,6 +588,7 @@ void Worker::give_up() {
   barriers_ = 0;
   retry_.clear();
   queue_.clear();
+  inbox_.clear();
 }
 
 }  // namespace ota

@@ -6,6 +6,8 @@
 // kRecentIdsPerDevice ids of each device, kRecentIdsInAll ids in all (32 MB;
 // beyond that it starts afresh). A device it does not know yet (first report
 // since start, or since starting afresh) is loaded from the store first.
+// Each ring has an index (linear probing over ring positions, at most half
+// full), so a report costs a probe or two, not a scan of the ring.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -29,8 +31,17 @@ class RecentMessages {
 
  private:
   struct Ids {
-    std::vector<uint64_t> ring;  // grows to kRecentIdsPerDevice, then wraps
-    size_t next = 0;             // the oldest entry once full
+    std::vector<uint64_t> ring;   // grows to kRecentIdsPerDevice, then wraps
+    size_t next = 0;              // the oldest entry once full
+    std::vector<uint16_t> slots;  // ring positions by hash; kFree where none
+
+    bool contains(uint64_t h) const;
+    void add(uint64_t h);
+   private:
+    size_t home(uint64_t h) const { return h & (slots.size() - 1); }
+    void index(uint16_t position);
+    void unindex(uint16_t position);
+    void grow();
   };
   std::unordered_map<DeviceKey, Ids, DeviceKeyHash> devices_;
   size_t total_ = 0;

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "mosquitto_ota/strict_json.h"
 #include "mosquitto_ota/topics.h"
 
 namespace ota {
@@ -56,6 +57,34 @@ Checked<ProgressPayload> check_progress(std::string_view payload);
 // identity, size and payload. Returns the report to store, or why it is refused.
 Checked<Report> check_report(const ReportTopic& topic, std::string_view username, std::string_view payload,
                              size_t max_payload_bytes, int64_t now_ms);
+
+// A report as the broker thread checked it: views into its topic, its payload
+// and the checker's parse, valid until the checker's next check.
+struct ReportView {
+  ReportTopicView topic;
+  std::string_view status_json;  // a status: the object as sent
+  // progress:
+  std::string_view type;
+  std::string_view version;
+  std::string_view desc;
+  int progress = 0;
+};
+
+// The check of a device publish on the broker thread, for every report: the
+// same rules as check_report(), without allocating (its parser keeps its buffers).
+class ReportChecker {
+ public:
+  // Empty when `out` holds the report; why it is refused otherwise.
+  std::string check(const ReportTopicView& topic, std::string_view username, std::string_view payload,
+                    size_t max_payload_bytes, ReportView& out);
+
+ private:
+  StrictJsonParser parser_;
+};
+
+// The report a view describes, owning its data. A status's versions are read
+// from its JSON again (it was checked: they are there).
+Report to_report(const ReportView& view, int64_t at_ms);
 
 // Versions: 1-64 printable characters, no control bytes.
 bool is_valid_version(std::string_view s);

@@ -1,7 +1,15 @@
 #pragma once
 // The worker thread: the only user of the store. The broker thread submits
-// events (a queue push, nothing more in the common case); the worker applies
-// them in transactions and hands back what to publish once it is committed.
+// events; the worker applies them in transactions and hands back what to
+// publish once it is committed.
+//
+// Reports, the bulk of the traffic, cost the broker thread no lock, no
+// allocation and no system call each: they are copied into a batch of the
+// broker thread's own, handed over (one lock) at each pass of the broker's
+// loop, every kHandOverReports reports, and before any other event (which
+// keeps the order), and the worker is woken only when it waits for work. The
+// broker thread accepts reports without asking while the room it was granted
+// at the last hand-over lasts.
 //
 // Acknowledged means committed within flush_ms (F), at any arrival rate. F is
 // shared out, and each share is bounded by construction:
@@ -31,6 +39,7 @@
 // A store that cannot write (disk full, I/O error): the failed transaction's
 // events are kept and retried every second, reports are refused meanwhile,
 // and the log says when it fails and when it works again.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -42,6 +51,7 @@
 #include "mosquitto_ota/checkpointer.h"
 #include "mosquitto_ota/engine.h"
 #include "mosquitto_ota/event_cost.h"
+#include "mosquitto_ota/report_batch.h"
 
 namespace ota {
 
@@ -52,10 +62,16 @@ class Worker {
   Worker(std::unique_ptr<Store> store, const Options& options);
   ~Worker();
 
-  // Broker thread. Queues the event. A report is accepted (true) only when it
-  // will be committed within flush_ms; false: refused (the store is behind or
-  // cannot write), to be denied. Other events are always queued.
+  // Broker thread. Takes a checked report (copies it): accepted (true) only
+  // when it will be committed within flush_ms; false: refused (the store is
+  // behind or cannot write), to be denied.
+  bool submit_report(const ReportView& report, int64_t at_ms);
+  // Broker thread. Queues an event, after the reports taken before it. A
+  // Report event is accepted or refused as submit_report() does.
   bool submit(Event event);
+  // Broker thread: hands the reports taken since the last hand-over to the
+  // worker. At each pass of the broker's loop.
+  void hand_over();
   // Broker thread: true when everything submitted so far is committed, so a
   // read-only query now sees all of it.
   bool idle() const;
@@ -82,15 +98,28 @@ class Worker {
     Event event;
     size_t bytes = 0;      // a report's memory, bounded in all
     bool barrier = false;  // an admin request that changes state
+    size_t reports_before = 0;  // in the queue: the reports of inbox_ that came before it
   };
 
   // Broker thread, under mutex_.
   bool admit(std::unique_lock<std::mutex>& lock, size_t bytes);
   bool has_room(size_t bytes) const;
   void log_refusals(const char* why);
+  // Moves filling_ to inbox_ and grants new room; true when the worker must be woken.
+  bool hand_over_locked();
+  void grant_room();
+  // Broker thread: the reports taken since the last hand-over, and the room
+  // left to take more without asking.
+  ReportBatch filling_;
+  Clock::time_point filling_since_;
+  int64_t room_ = 0;
+  size_t bytes_room_ = 0;
+  size_t bytes_granted_ = 0;  // bytes_room_ when it was granted
 
   // Worker thread.
   void run();
+  // The reports of `reports` and the events of `events`, in the order they came, into `work`.
+  void merge(ReportBatch& reports, std::vector<Queued>& events, std::vector<Queued>& work);
   // Applies the events in the open transaction (opening one if needed),
   // committing on the way when a barrier or the time says so.
   void apply(std::vector<Queued>& work);
@@ -137,7 +166,9 @@ class Worker {
   mutable std::mutex mutex_;
   std::condition_variable wake_;       // the worker: work, urgency, stop
   std::condition_variable committed_;  // the broker thread waiting for room
-  std::vector<Queued> queue_;
+  std::vector<Queued> queue_;  // events other than reports
+  ReportBatch inbox_;          // reports
+  bool waiting_for_work_ = false;  // the worker sleeps until something comes
   Effects ready_;
   bool stopping_ = false;
   bool urgent_ = false;     // an event that wants an answer or a send is queued
@@ -147,7 +178,9 @@ class Worker {
   size_t pending_bytes_ = 0;  // of the reports among them
   int barriers_ = 0;          // admin requests that change state, not yet committed
   int64_t capacity_;
-  bool failed_ = false;       // the store cannot write (the worker writes it, under mutex_)
+  // The store cannot write (the worker writes it, under mutex_; the broker
+  // thread also reads it without, for every report).
+  std::atomic<bool> failed_{false};
   bool refusing_ = false;     // broker thread: refusing until the backlog halved
   Clock::time_point refusals_logged_at_;
   uint64_t refused_unlogged_ = 0;

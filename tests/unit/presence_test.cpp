@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <deque>
+#include <random>
+#include <string>
+
 using namespace ota;
 
 TEST(Presence, DeviceIsOnlineWhileAnyConnectionIsOpen) {
@@ -46,6 +51,24 @@ TEST(RecentMessages, RemembersTheLastThousandIdsOfEachDevice) {
   for (int i = 0; i < 3000; ++i) ASSERT_TRUE(recent.first_time(d1, "x" + std::to_string(i)));
   for (int i = 2000; i < 3000; ++i) EXPECT_FALSE(recent.first_time(d1, "x" + std::to_string(i)));
   EXPECT_TRUE(recent.first_time(d1, "x0"));  // long forgotten
+}
+
+// The ring's index moves entries as old ids are forgotten: checked against a
+// plain list of the last 1000 ids over ids that repeat at random.
+TEST(RecentMessages, AgreesWithTheLastThousandIdsOverRandomRepeats) {
+  ota::RecentMessages recent;
+  DeviceKey d{"lamp", "d1"};
+  std::deque<std::string> last;
+  std::mt19937 rng(7);
+  for (int i = 0; i < 50000; ++i) {
+    std::string id = "m" + std::to_string(rng() % 3000);
+    const bool expected = std::find(last.begin(), last.end(), id) == last.end();
+    ASSERT_EQ(recent.first_time(d, id), expected) << "step " << i << " id " << id;
+    if (expected) {
+      last.push_back(id);
+      if (last.size() > ota::kRecentIdsPerDevice) last.pop_front();
+    }
+  }
 }
 
 TEST(Presence, HoldsOnlyTheDevicesOwnClientIds) {

@@ -1,4 +1,5 @@
 #include "mosquitto_ota/reports.h"
+#include "mosquitto_ota/report_batch.h"
 
 #include <gtest/gtest.h>
 
@@ -125,4 +126,73 @@ TEST(CheckReport, StatusesAtTheBoundsAreAccepted) {
   const std::string deep = "{\"a\":" + std::string(31, '[') + std::string(31, ']') + "}";  // 32 levels
   EXPECT_TRUE(check_report(status, "lamp/d1", deep, 1 << 20, 1).value);
   EXPECT_TRUE(check_report(status, "lamp/d1", "{\"name\":\"caf\xc3\xa9\"}", 1 << 20, 1).value);
+}
+
+// The broker thread's checker keeps its parser from one report to the next:
+// each report is judged on its own, whatever came before it.
+TEST(ReportChecker, OneCheckerJudgesEachReportAlone) {
+  ReportChecker checker;
+  ReportView view;
+  const ReportTopicView progress{ReportKind::Progress, "lamp", "d1", "m1"};
+  const ReportTopicView status{ReportKind::Status, "lamp", "d1", "m2"};
+  EXPECT_EQ(checker.check(progress, "lamp/d1", R"({"type":"fw","version":"2","progress":7,"desc":"a\"b"})", 16384, view),
+            "");
+  EXPECT_EQ(view.type, "fw");
+  EXPECT_EQ(view.version, "2");
+  EXPECT_EQ(view.progress, 7);
+  EXPECT_EQ(view.desc, "a\"b");  // unescaped
+  EXPECT_EQ(view.topic.message_id, "m1");
+  EXPECT_NE(checker.check(progress, "lamp/d1", R"({"type":"fw","version":"2"})", 16384, view), "");
+  EXPECT_NE(checker.check(progress, "lamp/d1", R"({"type":"fw","version":"2","progress":1,"progress":2})", 16384, view)
+                .find("duplicate"),
+            std::string::npos);
+  EXPECT_EQ(checker.check(progress, "lamp/d1", R"({"type":"fw","version":"3","progress":-1})", 16384, view), "");
+  EXPECT_EQ(view.desc, "");  // none: not the last report's
+  EXPECT_EQ(checker.check(status, "lamp/d1", R"({"app_ver":"4","n":1})", 16384, view), "");
+  EXPECT_EQ(view.status_json, R"({"app_ver":"4","n":1})");
+  EXPECT_NE(checker.check(status, "lamp/d1", R"({"app_ver":5})", 16384, view).find("must be a string"),
+            std::string::npos);
+  EXPECT_NE(checker.check(status, "lamp/d2", R"({"app_ver":"4"})", 16384, view).find("lamp/d1"), std::string::npos);
+  // A big one spills out of the parser's buffers, and the next small one still parses.
+  std::string big = "{";
+  for (int i = 0; i < 900; ++i) big += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":\"" + std::string(20, 'x') + "\"";
+  big += "}";
+  EXPECT_EQ(checker.check(status, "lamp/d1", big, 1 << 20, view), "");
+  EXPECT_EQ(checker.check(status, "lamp/d1", R"({"app_ver":"6"})", 16384, view), "");
+}
+
+TEST(ReportBatch, ReportsComeOutAsTheyWentInInOrder) {
+  ReportChecker checker;
+  ReportBatch batch, inbox;
+  ReportView view;
+  ASSERT_EQ(checker.check({ReportKind::Status, "lamp", "d1", "s1"}, "lamp/d1", R"({"fw_ver":"1.0","x":{"y":1}})",
+                          16384, view),
+            "");
+  batch.append(view, 11);
+  ASSERT_EQ(checker.check({ReportKind::Progress, "lamp", "d2", "p1"}, "lamp/d2",
+                          R"({"type":"firmware","version":"1.1","progress":-3,"desc":"sig\u00e9"})", 16384, view),
+            "");
+  batch.append(view, 12);
+  inbox.append(batch);
+  batch.clear();
+  EXPECT_TRUE(batch.empty());
+  ASSERT_EQ(inbox.size(), 2u);
+  ReportBatch::Reader reader(inbox);
+  int64_t at = 0;
+  Report first = to_report(reader.next(at), at);
+  EXPECT_EQ(at, 11);
+  EXPECT_EQ(first.kind, ReportKind::Status);
+  EXPECT_EQ(first.device.username(), "lamp/d1");
+  EXPECT_EQ(first.message_id, "s1");
+  EXPECT_EQ(first.status.json, R"({"fw_ver":"1.0","x":{"y":1}})");
+  ASSERT_EQ(first.status.versions.size(), 1u);
+  EXPECT_EQ(first.status.versions[0].value, "1.0");
+  Report second = to_report(reader.next(at), at);
+  EXPECT_EQ(at, 12);
+  EXPECT_EQ(second.kind, ReportKind::Progress);
+  EXPECT_EQ(second.device.device, "d2");
+  EXPECT_EQ(second.progress.progress, -3);
+  EXPECT_EQ(second.progress.version, "1.1");
+  EXPECT_EQ(second.progress.desc, "sig\xc3\xa9");
+  EXPECT_TRUE(reader.done());
 }

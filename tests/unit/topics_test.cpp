@@ -9,8 +9,8 @@ TEST(ReportTopics, StatusTopicIsParsed) {
   ASSERT_TRUE(p.ours);
   ASSERT_TRUE(p.topic);
   EXPECT_EQ(p.topic->kind, ReportKind::Status);
-  EXPECT_EQ(p.topic->device.product, "lamp");
-  EXPECT_EQ(p.topic->device.device, "dev-1");
+  EXPECT_EQ(p.topic->product, "lamp");
+  EXPECT_EQ(p.topic->device, "dev-1");
   EXPECT_EQ(p.topic->message_id, "abc123");
 }
 
@@ -72,4 +72,18 @@ TEST(CommandTopicDevice, TheDeviceOfACommandTopic) {
   EXPECT_FALSE(command_topic_device("cmd/lamp"));
   EXPECT_FALSE(command_topic_device("cmd/lamp/$x/y"));
   EXPECT_FALSE(command_topic_device("update_status/lamp/d1/m"));
+}
+
+TEST(TopicSpaces, DecidedOnTheFirstBytes) {
+  EXPECT_EQ(topic_space("update_status/lamp/d1/m1"), TopicSpace::Report);
+  EXPECT_EQ(topic_space("update_ota_status/lamp/d1/m1"), TopicSpace::Report);
+  EXPECT_EQ(topic_space("update_status/"), TopicSpace::Report);  // ours, and invalid: refused with why
+  EXPECT_EQ(topic_space("cmd/lamp/d1/$ota_upgrade/1"), TopicSpace::Command);
+  EXPECT_EQ(topic_space("$CONTROL/ota/v1"), TopicSpace::Admin);
+  EXPECT_EQ(topic_space("$CONTROL/ota/v1/response"), TopicSpace::Admin);
+  for (const char* foreign : {"", "u", "update_status", "update_statusx/a/b/c", "update_ota_statu", "cmd", "cmdx/a",
+                              "$CONTROL/ota/v1x", "$CONTROL/ota/v", "$SYS/broker/uptime", "telemetry/lamp/d1/0",
+                              "c/md", "Update_status/a/b/c"}) {
+    EXPECT_EQ(topic_space(foreign), TopicSpace::Foreign) << foreign;
+  }
 }

@@ -144,3 +144,56 @@ TEST(Worker, AnAdminRequestDoesNotWaitForTheGroupCommit) {
   EXPECT_NE(answer->payload.find(R"("status":{"app_ver":"7"})"), std::string::npos) << answer->payload;
   EXPECT_TRUE(worker.idle());
 }
+
+// Reports taken on the broker thread stay in its own batch (no lock, no wake-up
+// each) until the loop pass ends with a hand-over; an event submitted after
+// them is ordered after them all the same.
+TEST(Worker, ReportsWaitForTheHandOverAndAnEventAfterThemStillSeesThem) {
+  TestDbFile f;
+  Worker worker(std::make_unique<Store>(f.path), fast_options());
+  Store reader(f.path, Store::ReadOnly{});
+  ReportChecker checker;
+  ReportView view;
+  ASSERT_EQ(checker.check({ReportKind::Progress, "lamp", "d1", "m1"}, "lamp/d1",
+                          R"({"type":"firmware","version":"2.0","progress":10})", 16384, view),
+            "");
+  ASSERT_TRUE(worker.submit_report(view, unix_ms()));
+  ASSERT_EQ(checker.check({ReportKind::Status, "lamp", "d1", "m2"}, "lamp/d1", R"({"app_ver":"3"})", 16384, view),
+            "");
+  ASSERT_TRUE(worker.submit_report(view, unix_ms()));
+  EXPECT_FALSE(worker.idle());
+  // Three flush periods: nothing reached the store without a hand-over.
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(60);
+  while (std::chrono::steady_clock::now() < until) {
+    ASSERT_TRUE(reader.recent_progress({"lamp", "d1"}, 10).empty());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  worker.submit(AdminRequest{"admin", R"({"commands":[{"command":"getDevice","product":"lamp","device":"d1"}]})",
+                             "r", std::nullopt});
+  auto answer = wait_publish(worker);
+  ASSERT_TRUE(answer);
+  EXPECT_NE(answer->payload.find(R"("status":{"app_ver":"3"})"), std::string::npos) << answer->payload;
+  EXPECT_EQ(reader.recent_progress({"lamp", "d1"}, 10).size(), 1u);
+}
+
+TEST(Worker, AHandOverAloneGetsTheReportsCommitted) {
+  TestDbFile f;
+  Worker worker(std::make_unique<Store>(f.path), fast_options());
+  Store reader(f.path, Store::ReadOnly{});
+  ReportChecker checker;
+  for (int i = 0; i < 600; ++i) {  // more than a batch: part is handed over on the way
+    ReportView view;
+    const std::string device = "d" + std::to_string(i % 3), id = "m" + std::to_string(i);
+    ASSERT_EQ(checker.check({ReportKind::Progress, "lamp", device, id}, "lamp/" + device,
+                            R"({"type":"firmware","version":"2.0","progress":1})", 16384, view),
+              "");
+    ASSERT_TRUE(worker.submit_report(view, unix_ms()));
+  }
+  worker.hand_over();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!worker.idle() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_TRUE(worker.idle());
+  for (const char* d : {"d0", "d1", "d2"}) EXPECT_EQ(reader.recent_progress({"lamp", d}, 1000).size(), 200u) << d;
+}
