@@ -11,6 +11,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("OTA_BUILD_DIR", os.path.join(ROOT, "build"))
 PLUGIN = os.path.join(BUILD, "mosquitto_ota.so")
+NOOP_PLUGIN = os.path.join(BUILD, "bench", "noop_plugin.so")  # the floor: see bench/noop_plugin.cpp
 LOADGEN = os.path.join(BUILD, "bench", "loadgen")
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 
@@ -29,9 +30,12 @@ def make_passwd(path, users):
 
 
 class Broker:
-    """A mosquitto process in its own directory; with_plugin=False is the bare broker."""
+    """A mosquitto process in its own directory; with_plugin=False is the bare broker.
 
-    def __init__(self, passwd, with_plugin, plugin_opts=None, db_dir=None):
+    plugin_path loads another build of mosquitto_ota instead of build/'s; noop_mode
+    ("noop" or "parse") loads bench's no-op plugin in that mode instead of mosquitto_ota."""
+
+    def __init__(self, passwd, with_plugin, plugin_opts=None, db_dir=None, plugin_path=None, noop_mode=None):
         self.dir = tempfile.mkdtemp(prefix="ota-bench-")
         self.db = os.path.join(db_dir or self.dir, "ota.db")
         self.port = free_port()
@@ -46,8 +50,10 @@ class Broker:
             f"log_dest file {self.dir}/broker.log",
             "user root",
         ]
-        if with_plugin:
-            lines += [f"plugin {PLUGIN}", f"plugin_opt_db_path {self.db}", "plugin_opt_admin_usernames admin",
+        if noop_mode:
+            lines += [f"plugin {NOOP_PLUGIN}", f"plugin_opt_mode {noop_mode}"]
+        elif with_plugin:
+            lines += [f"plugin {plugin_path or PLUGIN}", f"plugin_opt_db_path {self.db}", "plugin_opt_admin_usernames admin",
                       "plugin_opt_acl_default allow"]
             for k, v in (plugin_opts or {}).items():
                 lines.append(f"plugin_opt_{k} {v}")

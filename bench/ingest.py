@@ -1,11 +1,18 @@
 #!/usr/bin/env python3
-"""Ingest benchmark: the same load of device progress reports (and, with
---status-every N, every N-th report of a device a status report) against a bare
-broker and against the broker with the plugin, interleaved, several runs.
+"""Ingest benchmark against the floor: the same loads against a bare broker, the
+no-op plugin (bench/noop_plugin.cpp: ACL_CHECK + MESSAGE that return at once),
+the same that also parses each payload as JSON, and mosquitto_ota (and any other
+build of it given with --plugin-build NAME=PATH), interleaved in one invocation.
 
-Prints per run and as medians: acknowledged reports/s, the ratio plugin/bare,
-broker CPU per message, and for the plugin how long after its acknowledgement
-a report was committed to SQLite (the worst over the run, and at the end).
+Loads: "ota", device progress reports (with --status-every N, every N-th report
+of a device a status report), and "telemetry", the same on topics the plugin
+does not own (telemetry/{product}/{device}/{n}). Each round runs every (load,
+variant) pair once, in an order that changes from round to round.
+
+Prints per run, then per load: median msgs/s, broker CPU per message (whole
+process, and the broker's main thread), ratios to bare and to noop, and for
+mosquitto_ota builds on the ota load how long after its acknowledgement a report
+was committed to SQLite. Then the bars of issue 10, PASS or FAIL.
 """
 import argparse
 import os
@@ -17,13 +24,36 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import LOADGEN, Broker, make_passwd, median  # noqa: E402
+from common import LOADGEN, PLUGIN, Broker, make_passwd, median  # noqa: E402
+
+LOADS = ("ota", "telemetry")
+BASE_VARIANTS = ("bare", "noop", "parse", "plugin")
+# Issue 10's bars (medians of one invocation).
+TELEMETRY_RATE_BAR = 0.97   # plugin throughput >= 0.97 x noop's
+TELEMETRY_CPU_BAR_US = 0.3  # plugin CPU per message within 0.3 us of noop's
+OTA_RATE_BAR = 0.95         # plugin throughput >= 0.95 x parse's
+
+
+class Variant:
+    """One broker set-up: kind is bare, noop, parse or ota (a build of mosquitto_ota at path)."""
+
+    def __init__(self, name, kind, path=None):
+        self.name, self.kind, self.path = name, kind, path
+
+    def broker(self, passwd, args):
+        opts = {"flush_ms": args.flush_ms}
+        if args.progress_history:
+            opts["progress_history"] = args.progress_history
+        return Broker(passwd, self.kind == "ota", opts, plugin_path=self.path,
+                      noop_mode=self.kind if self.kind in ("noop", "parse") else None)
 
 
 def poll_commits(db_path, samples, stop):
     """Records (unix_ms, committed reports) every ~10 ms from a read-only connection."""
     while not os.path.exists(db_path) and not stop.is_set():
         time.sleep(0.01)
+    if stop.is_set():
+        return
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     last_id, n = 0, 0
     while not stop.is_set():
@@ -51,18 +81,25 @@ def commit_lag_ms(acks, commits):
     return worst
 
 
-def run_once(passwd, with_plugin, args):
-    broker = Broker(passwd, with_plugin, {"flush_ms": args.flush_ms, "progress_history": args.progress_history})
+def loadgen_command(load, port, args):
+    if load == "ota":
+        return [LOADGEN, "ingest", str(port), "bench", "1", str(args.devices), str(args.seconds), str(args.qos),
+                str(args.window), str(args.status_every)]
+    return [LOADGEN, "telemetry", str(port), "bench", "1", str(args.devices), str(args.seconds), str(args.qos),
+            str(args.window)]
+
+
+def run_once(passwd, load, variant, args):
+    broker = variant.broker(passwd, args)
     broker.start()
+    measure_lag = load == "ota" and variant.kind == "ota"
     stop, commits = threading.Event(), []
     poller = None
-    if with_plugin:
+    if measure_lag:
         poller = threading.Thread(target=poll_commits, args=(broker.db, commits, stop))
         poller.start()
-    proc = subprocess.Popen([LOADGEN, "ingest", str(broker.port), "bench", "1", str(args.devices), str(args.seconds),
-                             str(args.qos), str(args.window), str(args.status_every)],
-                            stdout=subprocess.PIPE, text=True)
-    acks, summary, cpu0 = [], "", None
+    proc = subprocess.Popen(loadgen_command(load, broker.port, args), stdout=subprocess.PIPE, text=True)
+    acks, summary, cpu0, thread0 = [], "", None, None
     for line in proc.stdout:
         if line.startswith("ready"):
             cpu0, thread0 = broker.cpu_seconds(), broker.cpu_seconds(broker_thread_only=True)
@@ -71,69 +108,173 @@ def run_once(passwd, with_plugin, args):
             acks.append((int(t), int(n) - int(statuses)))  # progress reports: they are counted in SQLite
         elif line.startswith("summary"):
             summary = line
-    proc.wait()
+    if proc.wait() != 0 or not summary:
+        broker.cleanup()
+        raise RuntimeError(f"loadgen {load} against {variant.name} failed (exit {proc.returncode})")
     cpu = broker.cpu_seconds() - cpu0
     thread_cpu = broker.cpu_seconds(broker_thread_only=True) - thread0
     fields = dict(kv.split("=") for kv in summary.split()[1:])
-    reports, rate = int(fields["acked"]), float(fields["rate"])
-    acked = reports - int(fields["acked_status"])  # progress reports, the ones counted in SQLite
-    result = {"rate": rate, "cpu_us_per_msg": cpu / max(1, reports) * 1e6,
-              "thread_us_per_msg": thread_cpu / max(1, reports) * 1e6, "acked": acked}
-    if with_plugin:
+    msgs = int(fields["acked"])
+    result = {"rate": float(fields["rate"]), "msgs": msgs, "cpu_us": cpu / max(1, msgs) * 1e6,
+              "thread_us": thread_cpu / max(1, msgs) * 1e6}
+    if measure_lag:
+        progress = msgs - int(fields["acked_status"])  # progress reports, the ones counted in SQLite
         deadline = time.time() + 30
-        while time.time() < deadline and (not commits or commits[-1][1] < acked):
+        while time.time() < deadline and (not commits or commits[-1][1] < progress):
+            if not commits and time.time() > deadline - 25:
+                break  # nothing readable in 5 s: a build whose schema has no progress_chunks
             time.sleep(0.01)
         stop.set()
         poller.join()
-        result["lag_worst_ms"] = commit_lag_ms(acks, commits)
-        result["lag_final_ms"] = commit_lag_ms(acks[-1:], commits)
-        result["committed"] = commits[-1][1] if commits else 0
+        if commits:
+            result["lag_worst_ms"] = commit_lag_ms(acks, commits)
+            result["committed"] = f"{commits[-1][1]}/{progress}"
+        else:
+            result["lag_worst_ms"], result["committed"] = float("nan"), "unreadable"
     broker.cleanup()
     return result
 
 
+def balanced_order(n, r):
+    """Round r's order of n items: a Williams design (each item in each position, and
+    each ordered pair back to back, equally often over n rounds; 2n when n is odd)."""
+    first, lo, hi = [0], 1, n - 1
+    while lo <= hi:
+        first.append(lo)
+        lo += 1
+        if lo <= hi:
+            first.append(hi)
+            hi -= 1
+    row = [(x + r) % n for x in first]
+    return row[::-1] if n % 2 and (r // n) % 2 else row
+
+
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
+def print_table(load, variants, results, args):
+    """results[(load, variant name)] is the list of one result per round."""
+    names = [v.name for v in variants]
+    rows = {name: results[(load, name)] for name in names}
+    med = {name: median([r["rate"] for r in rs]) for name, rs in rows.items()}
+    print(f"\n{load}: {args.devices} devices, QoS {args.qos}, window {args.window}, {args.seconds:g} s x {args.rounds} "
+          f"rounds, flush_ms {args.flush_ms}" + (f", every {args.status_every}th report a status"
+                                                 if load == "ota" and args.status_every else ""))
+    print(f"{'variant':<10} {'msgs/s':>8} {'CPU/msg':>8} {'thread':>7} {'/bare':>13} {'/noop':>13}  commit lag")
+    for v in variants:
+        rs = rows[v.name]
+        cells = []
+        for ref in ("bare", "noop"):
+            if ref in rows:
+                per_round = rounds_ratio(rs, rows[ref])
+                cells.append(f"{ratio(med[v.name], med[ref]):.3f} {per_round:.3f}")
+            else:
+                cells.append("-")
+        lag = ""
+        if load == "ota" and v.kind == "ota":
+            lags = [r["lag_worst_ms"] for r in rs]
+            lag = (f"worst {max(lags):.0f} ms, median of run worsts {median(lags):.0f} ms "
+                   f"(bar flush_ms + 100 = {args.flush_ms + 100} ms)")
+        print(f"{v.name:<10} {med[v.name]:>8.0f} {median([r['cpu_us'] for r in rs]):>5.2f} us "
+              f"{median([r['thread_us'] for r in rs]):>4.2f} us {cells[0]:>13} {cells[1]:>13}  {lag}")
+    print("(msgs/s, CPU/msg: medians; CPU/msg the whole broker process, thread its main thread; "
+          "/bare, /noop: ratio of the medians, median of the rounds' ratios)")
+
+
+def rounds_ratio(rs, refs):
+    """The median of the rounds' throughput ratios: steadier when the machine's speed drifts between rounds."""
+    return median([ratio(a["rate"], b["rate"]) for a, b in zip(rs, refs)])
+
+
+def rounds_cpu_delta(rs, refs):
+    return median([a["cpu_us"] - b["cpu_us"] for a, b in zip(rs, refs)])
+
+
+def print_bars(variants, results, args):
+    """Issue 10's bars, for each build of mosquitto_ota, where its reference ran. The bars are
+    on the medians; the rounds' medians are shown beside them as a check on the machine's drift."""
+    print("\nbars (issue 10, medians):")
+    for v in (v for v in variants if v.kind == "ota"):
+        if ("telemetry", v.name) in results and ("telemetry", "noop") in results:
+            rs, ns = results[("telemetry", v.name)], results[("telemetry", "noop")]
+            rate = ratio(median([r["rate"] for r in rs]), median([r["rate"] for r in ns]))
+            cpu = median([r["cpu_us"] for r in rs]) - median([r["cpu_us"] for r in ns])
+            ok = rate >= TELEMETRY_RATE_BAR and cpu <= TELEMETRY_CPU_BAR_US
+            print(f"  telemetry {v.name} vs noop: throughput {rate:.3f}x (bar >= {TELEMETRY_RATE_BAR}), "
+                  f"CPU/msg {cpu:+.2f} us (bar <= +{TELEMETRY_CPU_BAR_US}): {'PASS' if ok else 'FAIL'}"
+                  f"  [rounds' medians: {rounds_ratio(rs, ns):.3f}x, {rounds_cpu_delta(rs, ns):+.2f} us]")
+        if ("ota", v.name) in results and ("ota", "parse") in results:
+            rs, ps = results[("ota", v.name)], results[("ota", "parse")]
+            rate = ratio(median([r["rate"] for r in rs]), median([r["rate"] for r in ps]))
+            worst = max(r["lag_worst_ms"] for r in rs)
+            lag_ok = worst <= args.flush_ms + 100  # nan (not measured) is not a pass
+            print(f"  ota {v.name} vs parse: throughput {rate:.3f}x (bar >= {OTA_RATE_BAR}): "
+                  f"{'PASS' if rate >= OTA_RATE_BAR else 'FAIL'}; worst commit lag {worst:.0f} ms "
+                  f"(bar <= {args.flush_ms + 100}): {'PASS' if lag_ok else 'FAIL'}"
+                  f"  [rounds' median: {rounds_ratio(rs, ps):.3f}x]")
+
+
+def parse_variants(args):
+    variants = []
+    for name in args.variants.split(","):
+        if name not in BASE_VARIANTS:
+            sys.exit(f"unknown variant {name!r} (one of {', '.join(BASE_VARIANTS)})")
+        variants.append(Variant(name, "ota", PLUGIN) if name == "plugin" else Variant(name, name))
+    for spec in args.plugin_build:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not path:
+            sys.exit(f"--plugin-build {spec!r}: expected NAME=PATH")
+        if any(v.name == name for v in variants):
+            sys.exit(f"--plugin-build {spec!r}: variant {name!r} already exists")
+        if not os.path.exists(path):
+            sys.exit(f"--plugin-build {spec!r}: no such file")
+        variants.append(Variant(name, "ota", os.path.abspath(path)))
+    return variants
+
+
 def main():
-    p = argparse.ArgumentParser(description=__doc__)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rounds", "--runs", type=int, default=8, help="each round runs every (load, variant) pair once")
+    p.add_argument("--seconds", type=float, default=5, help="load per run")
+    p.add_argument("--loads", default=",".join(LOADS), help="comma-separated subset of: ota,telemetry")
+    p.add_argument("--variants", default=",".join(BASE_VARIANTS),
+                   help="comma-separated subset of: bare,noop,parse,plugin")
+    p.add_argument("--plugin-build", action="append", default=[], metavar="NAME=PATH",
+                   help="another build of mosquitto_ota.so as an extra variant (repeatable), "
+                        "e.g. base=/tmp/base/build/mosquitto_ota.so")
     p.add_argument("--devices", type=int, default=200)
-    p.add_argument("--seconds", type=float, default=10)
-    p.add_argument("--runs", type=int, default=3)
     p.add_argument("--qos", type=int, default=1)
     p.add_argument("--window", type=int, default=10, help="messages in flight per device")
     p.add_argument("--flush-ms", type=int, default=200)
     p.add_argument("--progress-history", type=int, default=1000,
-                   help="progress reports kept per device (past it, each commit trims a device's oldest chunk)")
+                   help="progress reports kept per device (past it, each commit trims a device's oldest chunk); "
+                        "0: the plugin's default, option not passed (for builds that predate it)")
     p.add_argument("--status-every", type=int, default=0,
-                   help="every N-th report of a device is a status report (0: progress only)")
+                   help="ota load: every N-th report of a device is a status report (0: progress only)")
     args = p.parse_args()
+    loads = args.loads.split(",")
+    for load in loads:
+        if load not in LOADS:
+            sys.exit(f"unknown load {load!r} (one of {', '.join(LOADS)})")
+    variants = parse_variants(args)
 
     passwd = os.path.join(tempfile.mkdtemp(prefix="ota-bench-"), "passwd")
     make_passwd(passwd, [f"bench/d{i}" for i in range(1, args.devices + 1)] + ["admin"])
-    bare, plugin = [], []
-    for run in range(args.runs):
-        order = [False, True] if run % 2 == 0 else [True, False]  # interleaved
-        for with_plugin in order:
-            r = run_once(passwd, with_plugin, args)
-            (plugin if with_plugin else bare).append(r)
-            extra = (f" lag_worst={r['lag_worst_ms']:.0f}ms lag_final={r['lag_final_ms']:.0f}ms "
-                     f"committed={r['committed']}/{r['acked']}") if with_plugin else ""
-            print(f"run {run + 1} {'plugin' if with_plugin else 'bare  '}: {r['rate']:.0f} reports/s, "
-                  f"CPU per report: broker thread {r['thread_us_per_msg']:.1f} us, whole process "
-                  f"{r['cpu_us_per_msg']:.1f} us{extra}", flush=True)
-    rb, rp = median([r["rate"] for r in bare]), median([r["rate"] for r in plugin])
-    print(f"\n{args.devices} devices, QoS {args.qos}, window {args.window}, {args.seconds:.0f} s x {args.runs} runs, "
-          f"flush_ms {args.flush_ms}" + (f", every {args.status_every}th report a status" if args.status_every else ""))
-    for name, rs, rate in (("bare  ", bare, rb), ("plugin", plugin, rp)):
-        print(f"median {name}: {rate:.0f} reports/s, CPU per report: broker thread "
-              f"{median([r['thread_us_per_msg'] for r in rs]):.1f} us, whole process "
-              f"{median([r['cpu_us_per_msg'] for r in rs]):.1f} us")
-    # Each run's pair ran back to back: its ratio is the least disturbed by the
-    # machine's slower swings, so the median of those is the headline.
-    pair_ratios = sorted(p["rate"] / b["rate"] for p, b in zip(plugin, bare))
-    print(f"ratio plugin/bare: {median(pair_ratios):.3f} (median of the runs' ratios; ratio of the medians "
-          f"{rp / rb:.3f}; runs {min(pair_ratios):.3f}..{max(pair_ratios):.3f})")
-    print(f"commit lag after ack (plugin): worst {max(r['lag_worst_ms'] for r in plugin):.0f} ms, "
-          f"median of run worsts {median([r['lag_worst_ms'] for r in plugin]):.0f} ms "
-          f"(bar: flush_ms + 100 = {args.flush_ms + 100} ms)")
+    pairs = [(load, v) for load in loads for v in variants]
+    results = {(load, v.name): [] for load, v in pairs}
+    for rnd in range(args.rounds):
+        for i in balanced_order(len(pairs), rnd):
+            load, v = pairs[i]
+            r = run_once(passwd, load, v, args)
+            results[(load, v.name)].append(r)
+            lag = (f" lag_worst={r['lag_worst_ms']:.0f}ms committed={r['committed']}"
+                   if "lag_worst_ms" in r else "")
+            print(f"round {rnd + 1} {load:<9} {v.name:<8}: {r['rate']:6.0f} msgs/s, acked {r['msgs']}, "
+                  f"CPU/msg {r['cpu_us']:.2f} us (thread {r['thread_us']:.2f} us){lag}", flush=True)
+    for load in loads:
+        print_table(load, variants, results, args)
+    print_bars(variants, results, args)
 
 
 if __name__ == "__main__":
