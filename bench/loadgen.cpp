@@ -375,6 +375,7 @@ int main(int argc, char** argv) {
   } else {
     printf("summary upgraded=%ld of %d seconds=%.3f\n", load.upgraded, count, elapsed);
   }
+  fflush(stdout);  // before the disconnects: a driver may stop measuring at the summary
   for (auto& d : devices) {
     mosquitto_disconnect(d.mosq);
     mosquitto_loop_write(d.mosq, 1);

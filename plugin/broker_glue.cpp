@@ -299,9 +299,11 @@ int on_tick(int, void*, void* user_data) {
     auto& st = state(user_data);
     st.worker->hand_over();  // the reports of this loop pass
     // A login still connected a loop pass later was accepted (a refused one is gone by now).
-    for (auto& session : st.sessions.prove_all_pending()) open_session(st, std::move(session));
+    if (st.sessions.pending_count() > 0) {
+      for (auto& session : st.sessions.prove_all_pending()) open_session(st, std::move(session));
+    }
     uint64_t left_out = 0;
-    if (st.refusals.overdue_left_out(unix_ms(), left_out)) {
+    if (st.refusals.has_left_out() && st.refusals.overdue_left_out(unix_ms(), left_out)) {
       mosquitto_log_printf(MOSQ_LOG_NOTICE, "mosquitto_ota: %llu more refusals not logged",
                            static_cast<unsigned long long>(left_out));
     }

@@ -26,6 +26,8 @@ class LogBudget {
     return true;
   }
 
+  bool has_left_out() const { return left_out_ > 0; }
+
   // At a tick: true, with their count, when lines were refused in an earlier second
   // and no line has said so yet.
   bool overdue_left_out(int64_t now_ms, uint64_t& left_out) {

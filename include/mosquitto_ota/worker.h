@@ -170,6 +170,12 @@ class Worker {
   ReportBatch inbox_;          // reports
   bool waiting_for_work_ = false;  // the worker sleeps until something comes
   Effects ready_;
+  std::atomic<bool> has_ready_{false};  // ready_ has something: the broker thread looks without the lock
+  // ready_, to add to (under mutex_).
+  Effects& ready_locked() {
+    has_ready_.store(true, std::memory_order_release);
+    return ready_;
+  }
   bool stopping_ = false;
   bool urgent_ = false;     // an event that wants an answer or a send is queued
   bool commit_now_ = false;  // half the capacity is pending: commit without waiting for the window
