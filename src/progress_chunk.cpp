@@ -78,4 +78,45 @@ std::vector<ChunkEntry> decode_chunk(std::string_view json) {
   return out;
 }
 
+std::optional<std::string> drop_first_entries(std::string_view json, size_t count) {
+  if (json.size() < 2 || json.front() != '[' || json.back() != ']') return std::nullopt;
+  if (count == 0) return std::string(json);
+  // Entries are separated by the commas at depth 1, outside strings.
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  size_t separators = 0;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '[':
+      case '{':
+        ++depth;
+        break;
+      case ']':
+      case '}':
+        --depth;
+        break;
+      case ',':
+        if (depth == 1 && ++separators == count) return "[" + std::string(json.substr(i + 1));
+        break;
+      default:
+        break;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace ota

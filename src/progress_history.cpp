@@ -140,9 +140,13 @@ void ProgressHistory::drop_oldest_entries(Head& h) {
       h.first_id = next_chunk(c->id);
       if (h.first_whole_id == c->id) h.first_whole_id = h.first_id;
     } else {
-      auto kept = decode_chunk(c->reports);
-      kept.erase(kept.begin(), kept.begin() + std::min<int64_t>(drop, static_cast<int64_t>(kept.size())));
-      st_->rewrite_chunk.with(c->id, c->n - drop, encode_chunk(kept)).run();
+      auto kept = drop_first_entries(c->reports, static_cast<size_t>(drop));
+      if (!kept) {  // not as encode_chunk writes it: decoded and written again
+        auto entries = decode_chunk(c->reports);
+        entries.erase(entries.begin(), entries.begin() + std::min<int64_t>(drop, static_cast<int64_t>(entries.size())));
+        kept = encode_chunk(entries);
+      }
+      st_->rewrite_chunk.with(c->id, c->n - drop, *kept).run();
     }
     // The oldest entries are the ids only; whole reports come after them.
     const int64_t ids_only = h.entries - h.reports;

@@ -4,6 +4,7 @@
 // id once the report is past the device's progress_history (the id still serves
 // duplicate detection after a restart).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,5 +32,10 @@ inline std::string encode_chunk(const std::vector<ChunkEntry>& entries) {
 }
 // Oldest first; nothing for text that is not such an array.
 std::vector<ChunkEntry> decode_chunk(std::string_view json);
+// The chunk without its first `count` entries, cut from the text without
+// decoding it (a device's oldest chunk loses a few entries at nearly every
+// commit once its history is full). Empty when the text does not hold more
+// than `count` entries as encode_chunk writes them.
+std::optional<std::string> drop_first_entries(std::string_view json, size_t count);
 
 }  // namespace ota

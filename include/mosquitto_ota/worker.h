@@ -124,7 +124,7 @@ class Worker {
   // committing on the way when a barrier or the time says so.
   void apply(std::vector<Queued>& work);
   enum class Applied { Done, Dropped, RolledBack };
-  Applied apply_one(Queued& item);
+  Applied apply_one(Queued& item, int64_t now_ms);
   void drop(Queued& item, const std::exception& e);
   // Runs the timers when due, commits and hands over the effects. False when the store failed.
   bool commit(bool timers_due);
