@@ -20,9 +20,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import LOADGEN, Broker, make_passwd  # noqa: E402
 
 
-def report(data, sort, top):
-    out = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", sort, "-g", "none", "--stdio"],
-                         capture_output=True, text=True).stdout
+def report(data, sort, top, dsos=None):
+    cmd = ["perf", "report", "-i", data, "--no-children", "--sort", sort, "-g", "none", "--stdio"]
+    if dsos:
+        cmd += ["--dsos", dsos]
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
     rows = [line for line in out.splitlines() if line.strip() and not line.startswith("#")]
     return rows[:top]
 
@@ -67,6 +69,11 @@ def main():
     print(f"broker thread, top {args.top} symbols:")
     for row in report(data, "dso,sym", args.top):
         print("  " + row.strip())
+    plugin_so = os.path.basename(args.plugin_build) if args.plugin_build else "mosquitto_ota.so"
+    if kind == "plugin":
+        print("broker thread, top symbols of the plugin (share of the whole thread):")
+        for row in report(data, "sym", 10, plugin_so):
+            print("  " + row.strip()[:160])
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -61,7 +61,7 @@ Worker::Worker(std::unique_ptr<Store> store, const Options& options)
       store_(std::move(store)),
       engine_(*store_, options_),
       checkpointer_(store_->db()),
-      capacity_(cost_.capacity(budget_)) {
+      capacity_(current_capacity()) {
   engine_.set_step_budget(budget_ / 2);  // a fill chunk's rows are committed in the same step
   thread_ = std::thread([this] { run(); });
   pthread_setname_np(thread_.native_handle(), "ota-worker");  // named in top, perf and gdb
@@ -92,7 +92,7 @@ bool Worker::submit_report(const ReportView& report, int64_t at_ms) {
   filling_.append(report, at_ms);
   --room_;
   bytes_room_ -= bytes;
-  if (filling_.size() >= kHandOverReports) hand_over();
+  if (filling_.size() >= kHandOverReports || waiting_for_work_.load(std::memory_order_relaxed)) hand_over();
   return true;
 }
 
@@ -186,7 +186,14 @@ bool Worker::admit(std::unique_lock<std::mutex>& lock, size_t bytes) {
     ++stats_.waits;
     commit_now_ = true;
     wake_.notify_one();
-    const bool room = committed_.wait_for(lock, max_wait_, [&] { return failed_ || has_room(bytes); });
+    auto room_or_failed = [&] { return failed_ || has_room(bytes); };
+    const uint64_t commits_before = commits_;
+    bool room = committed_.wait_for(lock, max_wait_, room_or_failed);
+    if (!room && commits_ > commits_before) {
+      // Commits came but did not make room yet: the worker is draining a burst
+      // (it commits every F/4 of work, as long as this wait): once more.
+      room = committed_.wait_for(lock, max_wait_, room_or_failed);
+    }
     if (room && !failed_) return true;
   }
   refusing_ = true;
@@ -314,6 +321,14 @@ void Worker::run() {
   }
 }
 
+int64_t Worker::current_capacity() const {
+  const int64_t capacity = cost_.capacity(budget_);
+  if (!engine_.rollout_under_way()) return capacity;
+  // Any report may be a transition now: room for what those cost, whatever the mix so far was.
+  EventCost worst(cost_.us_per_event() + transition_cost_.us_per_event());
+  return std::min(capacity, worst.capacity(budget_));
+}
+
 void Worker::merge(ReportBatch& reports, std::vector<Queued>& events, std::vector<Queued>& work) {
   ReportBatch::Reader reader(reports);
   size_t taken = 0;
@@ -355,6 +370,8 @@ void Worker::apply(std::vector<Queued>& work) {
       last = Clock::now();
     }
     Applied applied = Applied::Done;
+    const bool report = std::holds_alternative<Report>(work[i].event);
+    const size_t publishes_before = effects_.publishes.size();
     try {
       applied = apply_one(work[i], unix_now());
     } catch (const std::exception& e) {  // the store cannot write
@@ -364,6 +381,7 @@ void Worker::apply(std::vector<Queued>& work) {
       return;
     }
     const auto now = Clock::now();
+    if (report && effects_.publishes.size() > publishes_before) transition_cost_.record(1, now - last);
     if (applied == Applied::RolledBack) {
       // The transaction was rolled back to drop that event: the ones before it
       // are applied again, one savepoint each, then the rest.
@@ -507,8 +525,9 @@ bool Worker::commit(bool timers_due) {
     pending_bytes_ -= bytes;
     stats_.max_lag_ms = std::max(stats_.max_lag_ms, lag_ms);
     barriers_ -= barriers;
-    capacity_ = cost_.capacity(budget_);
+    capacity_ = current_capacity();
     commit_now_ = false;
+    ++commits_;
     if (failed_) {
       failed_ = false;
       ready_locked().logs.push_back({LogLevel::Info, "mosquitto_ota: writing the database works again after " +

@@ -59,6 +59,8 @@ class Engine {
   void set_step_budget(std::chrono::microseconds budget) { upgrades_.set_fill_budget(budget); }
   // True while timers need ticks more often than every 100 ms (rate-limited sends).
   bool wants_fast_ticks() const { return upgrades_.needs_fast_ticks(); }
+  // True while a rollout is under way: reports may move executions.
+  bool rollout_under_way() const { return upgrades_.under_way(); }
 
   const Presence& presence() const { return presence_; }
 

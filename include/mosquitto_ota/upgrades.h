@@ -45,6 +45,8 @@ class Upgrades {
   // True while a job may have sends to make on its own (rate-limited, or still
   // creating its executions): the worker then ticks often.
   bool needs_fast_ticks() const;
+  // True while some execution is unfinished: a report may move it (and cost far more than one that does not).
+  bool under_way() const { return unfinished_ > 0; }
   // Executions a job over a whole product creates per step at most (tests make it small).
   void set_fill_chunk(int devices) { fill_chunk_ = devices; }
   // How long one such step may take: the chunk is sized from the time the last ones took.

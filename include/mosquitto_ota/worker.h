@@ -7,7 +7,8 @@
 // allocation and no system call each: they are copied into a batch of the
 // broker thread's own, handed over (one lock) at each pass of the broker's
 // loop, every kHandOverReports reports, and before any other event (which
-// keeps the order), and the worker is woken only when it waits for work. The
+// keeps the order), and the worker is woken only when it waits for work (then
+// the report is handed over at once: at most once per commit cycle). The
 // broker thread accepts reports without asking while the room it was granted
 // at the last hand-over lasts.
 //
@@ -24,9 +25,15 @@
 //     measures its cost per event (EventCost) and publishes a capacity, the
 //     events it can surely commit in F/4; submit() accepts a report only while
 //     fewer are uncommitted. When full it waits for a commit (the broker
-//     thread, hence every client, slows down) at most F/4, then refuses, and
-//     keeps refusing at once until the backlog halved.
+//     thread, hence every client, slows down) at most F/4 (F/2 when commits
+//     came meanwhile but did not make room yet: the worker commits every F/4 of
+//     work, so a wait of F/4 can end just before the commit that makes room),
+//     then refuses, and keeps refusing at once until the backlog halved.
 //   - F/4: margin for error in the estimates (and flush_ms + 100 ms is the bar).
+//     While a rollout is under way, any report may move an execution, which
+//     costs several times what a plain report does: the capacity then counts
+//     every report at that price, so that a fleet answering its commands at
+//     once is not admitted at the price of the cheap reports seen before.
 // An admin request that changes state (createUpgrade, cancelJob) has no known
 // length: what was accepted before it is committed first, and reports wait or
 // are refused until it is committed.
@@ -118,6 +125,7 @@ class Worker {
 
   // Worker thread.
   void run();
+  int64_t current_capacity() const;
   // The reports of `reports` and the events of `events`, in the order they came, into `work`.
   void merge(ReportBatch& reports, std::vector<Queued>& events, std::vector<Queued>& work);
   // Applies the events in the open transaction (opening one if needed),
@@ -147,6 +155,11 @@ class Worker {
   Engine engine_;
   Checkpointer checkpointer_;  // WAL checkpoints happen outside the worker's commits
   EventCost cost_;
+  // What applying an event that moves an execution (it has a message to send)
+  // costs: while a rollout is under way the capacity counts every report as
+  // one, so that a burst of them (a fleet answering its commands at once) is
+  // not admitted at the price of the cheap reports seen before.
+  EventCost transition_cost_;
 
   // Worker thread only: the open transaction.
   bool open_ = false;
@@ -168,7 +181,11 @@ class Worker {
   std::condition_variable committed_;  // the broker thread waiting for room
   std::vector<Queued> queue_;  // events other than reports
   ReportBatch inbox_;          // reports
-  bool waiting_for_work_ = false;  // the worker sleeps until something comes
+  // The worker sleeps until something comes (it writes this under mutex_; the
+  // broker thread also reads it without, for every report: the first report
+  // after a quiet spell is handed over at once, so that the worker starts on a
+  // burst, and learns what its events cost, while the burst is still coming).
+  std::atomic<bool> waiting_for_work_{false};
   Effects ready_;
   std::atomic<bool> has_ready_{false};  // ready_ has something: the broker thread looks without the lock
   // ready_, to add to (under mutex_).
@@ -184,6 +201,7 @@ class Worker {
   size_t pending_bytes_ = 0;  // of the reports among them
   int barriers_ = 0;          // admin requests that change state, not yet committed
   int64_t capacity_;
+  uint64_t commits_ = 0;  // so far: a waiting broker thread sees whether commits are coming
   // The store cannot write (the worker writes it, under mutex_; the broker
   // thread also reads it without, for every report).
   std::atomic<bool> failed_{false};

@@ -128,3 +128,36 @@ TEST(BackPressure, ReportsWaitOrAreRefusedWhileAnAdminRequestThatChangesStateRun
   EXPECT_GT(after.accepted.size(), 0u);  // accepted again once the request is committed
   EXPECT_EQ(late(during, watch, o.flush_ms) + late(after, watch, o.flush_ms), 0);
 }
+
+// A fleet answering its commands at once: every report then moves an
+// execution, which costs several times a plain report. While a rollout is under
+// way the capacity counts every report at that price (first pessimistically,
+// then as measured), not at the price of the plain reports seen before, and it
+// comes back once the rollout is over.
+TEST(BackPressure, WhileARolloutIsUnderWayReportsAreCountedAtTheirPriceAsTransitions) {
+  TestDbFile f;
+  Options o;
+  o.flush_ms = 200;
+  Worker worker(std::make_unique<Store>(f.path), o);
+  for (int i = 0; i < 400; ++i) {
+    ASSERT_TRUE(worker.submit(status_report("d" + std::to_string(i % 4), "b" + std::to_string(i),
+                                            R"({"firmware_ver":"1.0","n":")" + std::to_string(i) + "\"}")));
+  }
+  ASSERT_TRUE(wait_idle(worker));
+  const int64_t plain = worker.stats().capacity;
+  worker.submit(admin_request(R"({"command":"createUpgrade","product":"lamp","type":"firmware","version":"1.1",)"
+                              R"("url":"https://f.example/fw","md5":"9e107d9d372bb6826bd81d3542a419d6","size":1})"));
+  ASSERT_TRUE(wait_idle(worker));
+  const int64_t during = worker.stats().capacity;
+  // No transition measured yet: 1 ms each, so at most flush_ms/4 / 1 ms of them.
+  EXPECT_LE(during, o.flush_ms / 4) << "plain reports gave room for " << plain;
+  EXPECT_LT(during, plain);
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(worker.submit(status_report("d" + std::to_string(i), "up" + std::to_string(i),
+                                            R"({"firmware_ver":"1.1"})")));
+  }
+  ASSERT_TRUE(wait_idle(worker));
+  worker.submit(admin_request(R"({"command":"listJobs","product":"lamp"})"));  // a commit after the last one
+  ASSERT_TRUE(wait_idle(worker));
+  EXPECT_GT(worker.stats().capacity, during);  // the rollout is over: plain reports again
+}
