@@ -20,6 +20,8 @@
 
 #include <cstring>
 
+#include "../plugin/api_version.h"
+
 namespace {
 
 mosquitto_plugin_id_t* g_id = nullptr;
@@ -45,10 +47,7 @@ extern "C" {
 
 __attribute__((visibility("default"))) int mosquitto_plugin_version(int supported_version_count,
                                                                     const int* supported_versions) {
-  for (int i = 0; i < supported_version_count; ++i) {
-    if (supported_versions[i] == 5) return 5;
-  }
-  return -1;
+  return ota::choose_plugin_api_version(supported_version_count, supported_versions);
 }
 
 __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void**,

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "api_version.h"
 #include "broker_config.h"
 #include "plugin_state.h"
 
@@ -65,10 +66,7 @@ extern "C" {
 
 __attribute__((visibility("default"))) int mosquitto_plugin_version(int supported_version_count,
                                                                     const int* supported_versions) {
-  for (int i = 0; i < supported_version_count; ++i) {
-    if (supported_versions[i] == 5) return 5;
-  }
-  return -1;
+  return ota::choose_plugin_api_version(supported_version_count, supported_versions);
 }
 
 __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** user_data,
