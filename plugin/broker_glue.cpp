@@ -89,35 +89,33 @@ void close_session(PluginState& st, uint64_t conn) {
 // allocates, locks or makes a system call for an accepted report.
 int take_report(PluginState& st, mosquitto* client, const char* topic, const void* payload, uint32_t payloadlen,
                 bool retain) {
+  auto refused = [&](const std::string& why) {
+    // Denied, not an error code: any other code would disconnect the client.
+    log_refusal(st, "refused publish to %s from client %s: %s", topic, client_label(client).c_str(), why.c_str());
+    return MOSQ_ERR_ACL_DENIED;
+  };
   const auto parsed = parse_report_topic(topic);
+  if (!parsed.topic) return refused(std::string(parsed.error));
   const char* username = mosquitto_client_username(client);
   const std::string_view user = username ? username : "";
-  std::string error(parsed.error);
-  if (parsed.topic) {
-    std::string_view body(static_cast<const char*>(payload), payloadlen);
-    if (payloadlen == 0 && retain) {
-      // Clears a retained message on the device's own topic: nothing to store.
-      if (parsed.topic->is_username(user)) return MOSQ_ERR_SUCCESS;
-      error = "client username is not " + parsed.topic->owned().device.username();
-    } else {
-      ReportView report;
-      error = st.checker.check(*parsed.topic, user, body, st.options.max_payload_bytes, report);
-      if (error.empty()) {
-        if (!st.worker->submit_report(report, unix_ms())) {
-          // The store is behind or cannot write (the worker logs why): not acknowledged as
-          // stored. MQTT 5 clients get 135; MQTT 3.1.1 has no refusal but silence, so the
-          // connection is closed without a PUBACK and the client sends the report again.
-          return mosquitto_client_protocol_version(client) >= 5 ? MOSQ_ERR_ACL_DENIED : MOSQ_ERR_UNKNOWN;
-        }
-        st.taken_client = client;
-        st.taken_payload = payload;
-        return MOSQ_ERR_SUCCESS;
-      }
-    }
+  if (payloadlen == 0 && retain) {
+    // Clears a retained message on the device's own topic: nothing to store.
+    if (parsed.topic->is_username(user)) return MOSQ_ERR_SUCCESS;
+    return refused("client username is not " + parsed.topic->owned().device.username());
   }
-  // Denied, not an error code: any other code would disconnect the client.
-  log_refusal(st, "refused publish to %s from client %s: %s", topic, client_label(client).c_str(), error.c_str());
-  return MOSQ_ERR_ACL_DENIED;
+  ReportView report;
+  std::string error = st.checker.check(*parsed.topic, user, std::string_view(static_cast<const char*>(payload), payloadlen),
+                                       st.options.max_payload_bytes, report);
+  if (!error.empty()) return refused(error);
+  if (!st.worker->submit_report(report, unix_ms())) {
+    // The store is behind or cannot write (the worker logs why): not acknowledged as
+    // stored. MQTT 5 clients get 135; MQTT 3.1.1 has no refusal but silence, so the
+    // connection is closed without a PUBACK and the client sends the report again.
+    return mosquitto_client_protocol_version(client) >= 5 ? MOSQ_ERR_ACL_DENIED : MOSQ_ERR_UNKNOWN;
+  }
+  st.taken_client = client;
+  st.taken_payload = payload;
+  return MOSQ_ERR_SUCCESS;
 }
 
 }  // namespace

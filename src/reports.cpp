@@ -134,6 +134,17 @@ Report to_report(const ReportView& view, int64_t at_ms) {
   return report;
 }
 
+ReportView view_of(const Report& report) {
+  ReportView view;
+  view.topic = {report.kind, report.device.product, report.device.device, report.message_id};
+  view.status_json = report.status.json;
+  view.type = report.progress.type;
+  view.version = report.progress.version;
+  view.desc = report.progress.desc;
+  view.progress = report.progress.progress;
+  return view;
+}
+
 Checked<Report> check_report(const ReportTopic& topic, std::string_view username, std::string_view payload,
                              size_t max_payload_bytes, int64_t now_ms) {
   ReportChecker checker;

@@ -28,9 +28,9 @@ std::vector<std::string_view> split_topic(std::string_view topic) {
 ParsedReportTopic parse_report_topic(std::string_view topic) {
   ParsedReportTopic result;
   ReportKind kind;
-  if (topic.rfind("update_status/", 0) == 0) {
+  if (topic.substr(0, kStatusTopicPrefix.size()) == kStatusTopicPrefix) {
     kind = ReportKind::Status;
-  } else if (topic.rfind("update_ota_status/", 0) == 0) {
+  } else if (topic.substr(0, kProgressTopicPrefix.size()) == kProgressTopicPrefix) {
     kind = ReportKind::Progress;
   } else {
     return result;

@@ -92,20 +92,14 @@ bool Worker::submit_report(const ReportView& report, int64_t at_ms) {
   filling_.append(report, at_ms);
   --room_;
   bytes_room_ -= bytes;
+  filling_bytes_ += bytes;
   if (filling_.size() >= kHandOverReports || waiting_for_work_.load(std::memory_order_relaxed)) hand_over();
   return true;
 }
 
 bool Worker::submit(Event event) {
   if (const auto* r = std::get_if<Report>(&event)) {
-    ReportView view;
-    view.topic = {r->kind, r->device.product, r->device.device, r->message_id};
-    view.status_json = r->status.json;
-    view.type = r->progress.type;
-    view.version = r->progress.version;
-    view.desc = r->progress.desc;
-    view.progress = r->progress.progress;
-    if (!submit_report(view, r->at)) return false;
+    if (!submit_report(view_of(*r), r->at)) return false;
     hand_over();
     return true;
   }
@@ -144,7 +138,8 @@ bool Worker::hand_over_locked() {
     wake = waiting_for_work_;  // with a transaction open, the worker comes for them when it is due
   }
   pending_ += static_cast<int64_t>(filling_.size());
-  pending_bytes_ += bytes_granted_ - bytes_room_;
+  pending_bytes_ += filling_bytes_;
+  filling_bytes_ = 0;
   inbox_.append(filling_);
   filling_.clear();
   stats_.max_pending = std::max(stats_.max_pending, pending_);
@@ -159,7 +154,6 @@ void Worker::grant_room() {
   const bool open = !failed_ && !refusing_ && barriers_ == 0;
   room_ = open ? std::max<int64_t>(0, capacity_ - pending_) : 0;
   bytes_room_ = open && pending_bytes_ < kMaxPendingBytes ? kMaxPendingBytes - pending_bytes_ : 0;
-  bytes_granted_ = bytes_room_;
 }
 
 bool Worker::has_room(size_t bytes) const {

@@ -85,6 +85,8 @@ class ReportChecker {
 // The report a view describes, owning its data. A status's versions are read
 // from its JSON again (it was checked: they are there).
 Report to_report(const ReportView& view, int64_t at_ms);
+// A view of a report's data (valid while the report lives).
+ReportView view_of(const Report& report);
 
 // Versions: 1-64 printable characters, no control bytes.
 bool is_valid_version(std::string_view s);

@@ -10,6 +10,9 @@ namespace ota {
 // The prefix of every admin topic.
 inline constexpr std::string_view kAdminTopic = "$CONTROL/ota/v1";
 inline constexpr std::string_view kAdminResponseTopic = "$CONTROL/ota/v1/response";
+// The device report topics: {prefix}{product}/{device}/{message_id}.
+inline constexpr std::string_view kStatusTopicPrefix = "update_status/";
+inline constexpr std::string_view kProgressTopicPrefix = "update_ota_status/";
 
 struct DeviceKey {
   std::string product;
@@ -81,7 +84,7 @@ inline bool starts_with(const char* s, std::string_view prefix) {
 inline TopicSpace topic_space(const char* topic) {
   switch (topic[0]) {
     case 'u':
-      return detail::starts_with(topic, "update_status/") || detail::starts_with(topic, "update_ota_status/")
+      return detail::starts_with(topic, kStatusTopicPrefix) || detail::starts_with(topic, kProgressTopicPrefix)
                  ? TopicSpace::Report
                  : TopicSpace::Foreign;
     case 'c':

@@ -118,10 +118,10 @@ class Worker {
   // Broker thread: the reports taken since the last hand-over, and the room
   // left to take more without asking.
   ReportBatch filling_;
+  size_t filling_bytes_ = 0;  // their memory (footprint), counted once handed over
   Clock::time_point filling_since_;
   int64_t room_ = 0;
   size_t bytes_room_ = 0;
-  size_t bytes_granted_ = 0;  // bytes_room_ when it was granted
 
   // Worker thread.
   void run();

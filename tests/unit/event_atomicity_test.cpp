@@ -18,6 +18,15 @@ void fail_when(Db& db, const std::string& name, const std::string& on, const std
           " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
 }
 
+// A worker committing every 20 ms over a store whose `on` fails `when`.
+std::unique_ptr<Worker> worker_failing(const TestDbFile& f, const std::string& on, const std::string& when) {
+  auto store = std::make_unique<Store>(f.path);
+  fail_when(store->db(), "boom", on, when);
+  Options o;
+  o.flush_ms = 20;
+  return std::make_unique<Worker>(std::move(store), o);
+}
+
 Options one_group_commit() {
   Options o;
   o.flush_ms = 60000;  // everything submitted at once lands in one transaction
@@ -57,12 +66,9 @@ TEST(EventAtomicity, AStatusThatFailsPartWayLeavesNothingAndTheOthersAreCommitte
 
 TEST(EventAtomicity, AProgressReportThatFailsPartWayIsForgottenWholly) {
   TestDbFile f;
-  auto store = std::make_unique<Store>(f.path);
   // A progress report is buffered for the history, then moves the execution: that fails.
-  fail_when(store->db(), "boom", "INSERT ON execution_history", "NEW.progress = 42");
-  Options o;
-  o.flush_ms = 20;
-  Worker worker(std::move(store), o);
+  auto owned = worker_failing(f, "INSERT ON execution_history", "NEW.progress = 42");
+  Worker& worker = *owned;
   Handed handed;
   ASSERT_TRUE(worker.submit(status_report("d1", "s1", R"({"firmware_ver":"1.0"})")));
   worker.submit(ConnectionOpened{1, {"lamp", "d1"}, "lamp/d1"});
@@ -92,11 +98,8 @@ TEST(EventAtomicity, AProgressReportThatFailsPartWayIsForgottenWholly) {
 
 TEST(EventAtomicity, AFailedAdminCommandIsAnsweredInternalAndLeavesNothingTheOthersStand) {
   TestDbFile f;
-  auto store = std::make_unique<Store>(f.path);
-  fail_when(store->db(), "boom", "INSERT ON executions", "NEW.device = 'bad'");
-  Options o;
-  o.flush_ms = 20;
-  Worker worker(std::move(store), o);
+  auto owned = worker_failing(f, "INSERT ON executions", "NEW.device = 'bad'");
+  Worker& worker = *owned;
   Handed handed;
   for (const char* d : {"d1", "d2", "bad"}) {
     ASSERT_TRUE(worker.submit(status_report(d, std::string("s-") + d, R"({"firmware_ver":"1.0","os_ver":"1"})")));
@@ -137,13 +140,11 @@ TEST(EventAtomicity, AFailedAdminCommandIsAnsweredInternalAndLeavesNothingTheOth
 
 TEST(EventAtomicity, ATimerStepThatFailsPartWayLeavesNothing) {
   TestDbFile f;
-  auto store = std::make_unique<Store>(f.path);
   // Timing out d1 works, timing out d2 fails: d1 must not stay timed out alone.
-  fail_when(store->db(), "boom", "INSERT ON execution_history",
-            "NEW.state = 'timed_out' AND (SELECT device FROM executions WHERE id = NEW.execution_id) = 'd2'");
-  Options o;
-  o.flush_ms = 20;
-  Worker worker(std::move(store), o);
+  auto owned = worker_failing(
+      f, "INSERT ON execution_history",
+      "NEW.state = 'timed_out' AND (SELECT device FROM executions WHERE id = NEW.execution_id) = 'd2'");
+  Worker& worker = *owned;
   Handed handed;
   for (const char* d : {"d1", "d2"}) {
     ASSERT_TRUE(worker.submit(status_report(d, std::string("s-") + d, R"({"firmware_ver":"1.0"})")));
