@@ -20,7 +20,7 @@
 
 #include <cstring>
 
-#include "../plugin/api_version.h"
+#include "../src/plugin/api_version.h"
 
 namespace {
 

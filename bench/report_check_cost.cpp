@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "mosquitto_ota/report_batch.h"
-#include "mosquitto_ota/reports.h"
+#include "runtime/report_batch.h"
+#include "protocol/reports.h"
 
 using namespace ota;
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <unistd.h>
 
-#include "mosquitto_ota/store.h"
+#include "storage/store.h"
 
 using namespace ota;
 

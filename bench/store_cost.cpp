@@ -13,7 +13,7 @@
 #include <string>
 #include <unistd.h>
 
-#include "mosquitto_ota/engine.h"
+#include "runtime/engine.h"
 
 using namespace ota;
 

@@ -8,9 +8,9 @@
 #include <memory>
 #include <string>
 
-#include "mosquitto_ota/admin_api.h"
-#include "mosquitto_ota/strict_json.h"
-#include "mosquitto_ota/upgrades.h"
+#include "admin/admin_api.h"
+#include "protocol/strict_json.h"
+#include "ota/upgrades.h"
 
 namespace {
 

@@ -3,9 +3,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "mosquitto_ota/json.h"
-#include "mosquitto_ota/reports.h"
-#include "mosquitto_ota/strict_json.h"
+#include "protocol/json.h"
+#include "protocol/reports.h"
+#include "protocol/strict_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view payload(reinterpret_cast<const char*>(data), size);

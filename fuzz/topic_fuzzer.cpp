@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <string>
 
-#include "mosquitto_ota/acl_rules.h"
-#include "mosquitto_ota/response_topic.h"
-#include "mosquitto_ota/strict_json.h"
-#include "mosquitto_ota/topics.h"
+#include "protocol/acl_rules.h"
+#include "protocol/response_topic.h"
+#include "protocol/strict_json.h"
+#include "protocol/topics.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);

@@ -9,8 +9,8 @@
 #include <cstddef>
 #include <string>
 
-#include "mosquitto_ota/reports.h"
-#include "mosquitto_ota/worker.h"
+#include "protocol/reports.h"
+#include "runtime/worker.h"
 #include "test_db.h"
 
 extern "C" {

@@ -2,7 +2,7 @@
 // The admin API over a real SQLite file, without a broker.
 #include <gtest/gtest.h>
 
-#include "mosquitto_ota/admin_api.h"
+#include "admin/admin_api.h"
 #include "test_db.h"
 
 namespace ota {

@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "mosquitto_ota/worker.h"
+#include "runtime/worker.h"
 #include "test_db.h"
 
 namespace ota_test_worker {

@@ -1,0 +1,87 @@
+// Admin commands about devices: getDevice, listDevices.
+#include "admin/admin_commands.h"
+
+namespace ota {
+namespace {
+
+constexpr int kRecentProgressShown = 20;
+constexpr int kRecentExecutionsShown = 20;
+
+void add_device_fields(const DeviceRecord& record, rapidjson::Value& out, JsonAlloc& alloc) {
+  out.AddMember("product", json_string(record.key.product, alloc), alloc);
+  out.AddMember("device", json_string(record.key.device, alloc), alloc);
+  out.AddMember("status", parse_json(record.status, alloc), alloc);
+  out.AddMember("statusAt", rapidjson::Value(static_cast<int64_t>(record.status_at)), alloc);
+}
+
+}  // namespace
+
+void admin_get_device(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc) {
+  args.only({"product", "device"});
+  DeviceKey key{args.name("product"), args.name("device")};
+  auto record = ctx.store.find_device(key);
+  if (!record) throw AdminError("not_found", "device not found: " + key.username());
+  add_device_fields(*record, data, alloc);
+  data.AddMember("online", ctx.presence.online(key), alloc);
+
+  rapidjson::Value progress(rapidjson::kArrayType);
+  for (const auto& p : ctx.store.recent_progress(key, kRecentProgressShown)) {
+    rapidjson::Value item(rapidjson::kObjectType);
+    item.AddMember("type", json_string(p.type, alloc), alloc);
+    item.AddMember("version", json_string(p.version, alloc), alloc);
+    item.AddMember("progress", p.progress, alloc);
+    item.AddMember("desc", json_string(p.desc, alloc), alloc);
+    item.AddMember("messageId", json_string(p.message_id, alloc), alloc);
+    item.AddMember("at", rapidjson::Value(static_cast<int64_t>(p.at)), alloc);
+    progress.PushBack(item, alloc);
+  }
+  data.AddMember("recentProgress", progress, alloc);
+
+  rapidjson::Value executions(rapidjson::kArrayType);
+  for (const auto& e : ctx.jobs.recent_executions(key, kRecentExecutionsShown)) {
+    executions.PushBack(execution_json(e, alloc), alloc);
+  }
+  data.AddMember("executions", executions, alloc);
+}
+
+void admin_list_devices(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc) {
+  args.only({"product", "versionKey", "version", "limit", "cursor"});
+  std::string product = args.name("product");
+  auto version_key = args.optional_string("versionKey");
+  auto version = args.optional_string("version");
+  if (version_key.has_value() != version.has_value()) {
+    invalid_request("\"versionKey\" and \"version\" go together");
+  }
+  std::optional<VersionFilter> filter;
+  if (version_key) filter = VersionFilter{*version_key, *version};
+  int limit = args.limit();
+  std::string cursor = args.cursor();
+
+  // Rows are read one at a time and stop as soon as the page is too large to
+  // send; one more row than asked tells whether there is a next page.
+  ResponseMeter meter(ctx);
+  rapidjson::Value devices(rapidjson::kArrayType);
+  std::string last;
+  bool more = false, too_large = false;
+  ctx.store.visit_devices(product, cursor, limit + 1, filter, [&](DeviceRecord&& record) {
+    if (static_cast<int>(devices.Size()) == limit) {
+      more = true;
+      return false;
+    }
+    rapidjson::Value item(rapidjson::kObjectType);
+    add_device_fields(record, item, alloc);
+    item.AddMember("online", ctx.presence.online(record.key), alloc);
+    if (!meter.fits(item)) {
+      too_large = true;
+      return false;
+    }
+    devices.PushBack(item, alloc);
+    last = std::move(record.key.device);
+    return true;
+  });
+  if (too_large) response_too_large();
+  data.AddMember("devices", devices, alloc);
+  if (more) data.AddMember("cursor", json_string(last, alloc), alloc);
+}
+
+}  // namespace ota

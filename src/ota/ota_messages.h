@@ -1,0 +1,22 @@
+#pragma once
+// The messages the plugin sends: OTA commands to devices (IotHub's format) and
+// execution events to admins.
+#include <cstdint>
+#include <string>
+
+#include "storage/jobs.h"
+
+namespace ota {
+
+// cmd/{product}/{device}/$ota_upgrade/plain/{request_id}[/{expires_at in unix seconds}]
+std::string upgrade_command_topic(const Execution& e, const JobSpec& job);
+// {"type","version","url","md5","size"[,"sha256"]}
+std::string upgrade_command_payload(const JobSpec& job);
+// cmd/{product}/{device}/$ota_cancel/plain/{request_id}
+std::string cancel_command_topic(const Execution& e);
+// {"type","version"}
+std::string cancel_command_payload(const Execution& e);
+// {"jobId","product","device","state","progress","reason","desc","at"}
+std::string execution_event_payload(const Execution& e, int64_t at);
+
+}  // namespace ota

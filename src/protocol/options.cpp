@@ -1,0 +1,87 @@
+#include "protocol/options.h"
+
+#include <cerrno>
+#include <cstdlib>
+
+namespace ota {
+namespace {
+
+bool parse_int(const std::string& text, long min, long max, long& out) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  long v = std::strtol(text.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0' || v < min || v > max) return false;
+  out = v;
+  return true;
+}
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return {};
+  size_t e = s.find_last_not_of(" \t");
+  return s.substr(b, e - b + 1);
+}
+
+std::string range_error(const std::string& key, const std::string& value, long min, long max) {
+  return "plugin_opt_" + key + " \"" + value + "\" must be an integer in " + std::to_string(min) + ".." +
+         std::to_string(max);
+}
+
+}  // namespace
+
+OptionsResult parse_options(const std::vector<std::pair<std::string, std::string>>& raw) {
+  OptionsResult r;
+  Options& o = r.options;
+  for (const auto& option : raw) {
+    const std::string& key = option.first;
+    const std::string& value = option.second;
+    long n = 0;
+    auto integer = [&](long min, long max) {
+      if (!parse_int(value, min, max, n)) r.error = range_error(key, value, min, max);
+      return r.error.empty();
+    };
+    if (key == "db_path") {
+      if (value.empty()) r.error = "plugin_opt_db_path must not be empty";
+      o.db_path = value;
+    } else if (key == "admin_usernames") {
+      o.admin_usernames.clear();
+      size_t start = 0;
+      while (start <= value.size()) {
+        size_t comma = value.find(',', start);
+        if (comma == std::string::npos) comma = value.size();
+        std::string name = trim(value.substr(start, comma - start));
+        if (name.empty()) {
+          r.error = "plugin_opt_admin_usernames \"" + value + "\" has an empty name";
+          break;
+        }
+        o.admin_usernames.push_back(name);
+        start = comma + 1;
+      }
+    } else if (key == "flush_ms") {
+      if (integer(1, 60000)) o.flush_ms = static_cast<int>(n);
+    } else if (key == "resend_seconds") {
+      if (integer(1, 86400 * 7)) o.resend_seconds = static_cast<int>(n);
+    } else if (key == "max_resends") {
+      if (integer(0, 1000)) o.max_resends = static_cast<int>(n);
+    } else if (key == "max_payload_bytes") {
+      if (integer(64, 1 << 20)) o.max_payload_bytes = static_cast<size_t>(n);
+    } else if (key == "progress_history") {
+      if (integer(10, 100000)) o.progress_history = static_cast<int>(n);
+    } else if (key == "acl_default") {
+      if (value == "defer") {
+        o.acl_default_allow = false;
+      } else if (value == "allow") {
+        o.acl_default_allow = true;
+      } else {
+        r.error = "plugin_opt_acl_default \"" + value + "\" must be defer or allow";
+      }
+    } else {
+      r.error = "unknown option plugin_opt_" + key;
+    }
+    if (!r.error.empty()) return r;
+  }
+  return r;
+}
+
+}  // namespace ota

@@ -1,0 +1,99 @@
+#include "runtime/engine.h"
+
+#include "admin/admin_api.h"
+
+namespace ota {
+
+Engine::Engine(Store& store, const Options& options)
+    : store_(store), jobs_(store.db()), upgrades_(store, jobs_, presence_, options),
+      admin_requests_(store.db()) {}
+
+void Engine::handle(Event& event, int64_t now_ms, Effects& out) {
+  if (auto* report = std::get_if<Report>(&event)) {
+    on_report(*report, now_ms, out);
+  } else if (auto* opened = std::get_if<ConnectionOpened>(&event)) {
+    presence_.opened(opened->conn, opened->device, opened->client_id);
+    upgrades_.on_connect(opened->device, now_ms, out);
+  } else if (auto* closed = std::get_if<ConnectionClosed>(&event)) {
+    presence_.closed(closed->conn);
+  } else if (auto* admin = std::get_if<AdminRequest>(&event)) {
+    on_admin(*admin, now_ms, out);
+  }
+}
+
+void Engine::tick(int64_t now_ms, Effects& out, std::chrono::steady_clock::time_point deadline) {
+  upgrades_.tick(now_ms, out, deadline);
+}
+
+void Engine::resync() {
+  recent_ = RecentMessages();  // each device's recent ids are read again from the store when next needed
+  upgrades_.reload();
+}
+
+// One admin command inside a savepoint: when it fails, its writes, what it
+// queued to send and the engine's memory of them are undone; the request's
+// other commands stand.
+class Engine::CommandSavepoint : public CommandAtomicity {
+ public:
+  CommandSavepoint(Engine& engine, Effects& out) : engine_(engine), out_(out) {}
+  void begin() override {
+    engine_.store_.savepoint();
+    publishes_ = out_.publishes.size();
+    logs_ = out_.logs.size();
+  }
+  void keep() override { engine_.store_.release(); }
+  void undo() override {
+    engine_.store_.rollback_to();
+    out_.publishes.resize(publishes_);
+    out_.logs.resize(logs_);
+    engine_.resync();
+  }
+
+ private:
+  Engine& engine_;
+  Effects& out_;
+  size_t publishes_ = 0;
+  size_t logs_ = 0;
+};
+
+void Engine::on_report(Report& report, int64_t now_ms, Effects& out) {
+  // A QoS 1 retransmission arrives again with the same message id: apply it once.
+  if (!recent_.knows(report.device)) {
+    auto ids = store_.recent_progress_ids(report.device, static_cast<int>(kRecentIdsPerDevice));
+    recent_.load(report.device, {ids.rbegin(), ids.rend()});
+  }
+  if (!recent_.first_time(report.device, report.message_id)) return;
+  if (report.kind == ReportKind::Status) {
+    if (store_.save_status(report.device, report.message_id, report.status, report.at)) {
+      upgrades_.on_status(report.device, report.status, now_ms, out);
+    }
+  } else {
+    store_.append_progress(report.device, report.message_id, report.progress, report.at);
+    upgrades_.on_progress(report.device, report.progress, now_ms, out);
+  }
+}
+
+void Engine::on_admin(AdminRequest& request, int64_t now_ms, Effects& out) {
+  Outgoing response;
+  response.topic = request.response_topic;
+  response.correlation_data = request.correlation_data;
+  // A QoS 2 request that changes state runs once, however often it is retransmitted.
+  std::optional<std::string> replay_key;
+  if (request.qos == 2 && !admin_request_is_read_only(request.payload)) {
+    replay_key = AdminRequestLog::key(request.client_id, request.payload, request.correlation_data);
+    if (auto previous = admin_requests_.answer_of(*replay_key, now_ms)) {
+      out.logs.push_back({LogLevel::Info, "mosquitto_ota: repeated QoS 2 admin request from client " +
+                                              request.client_id + " answered again, not run again"});
+      response.payload = std::move(*previous);
+      out.publishes.push_back(std::move(response));
+      return;
+    }
+  }
+  CommandSavepoint atomicity(*this, out);
+  AdminContext ctx{store_, jobs_, &upgrades_, presence_, now_ms, out, &atomicity};
+  response.payload = handle_admin_request(ctx, request.payload);
+  if (replay_key) admin_requests_.remember(*replay_key, response.payload, now_ms);
+  out.publishes.push_back(std::move(response));
+}
+
+}  // namespace ota

@@ -1,0 +1,215 @@
+#pragma once
+// The worker thread: the only user of the store. The broker thread submits
+// events; the worker applies them in transactions and hands back what to
+// publish once it is committed.
+//
+// Reports, the bulk of the traffic, cost the broker thread no lock, no
+// allocation and no system call each: they are copied into a batch of the
+// broker thread's own, handed over (one lock) at each pass of the broker's
+// loop, every kHandOverReports reports, and before any other event (which
+// keeps the order), and the worker is woken only when it waits for work (then
+// the report is handed over at once: at most once per commit cycle). The
+// broker thread accepts reports without asking while the room it was granted
+// at the last hand-over lasts.
+//
+// Acknowledged means committed within flush_ms (F), at any arrival rate. F is
+// shared out, and each share is bounded by construction:
+//   - F/4: reports wait for company. Reports alone are committed together F/4
+//     after the oldest arrived (each commit writes every page it touched, so
+//     fewer commits cost far less per report); anything with an answer or a
+//     message to send is committed as soon as it is applied.
+//   - F/4: a worker step already under way (timers, a chunk of a job's fill:
+//     both stop or are sized to stay within it; WAL checkpoints run on a thread
+//     of their own, see Checkpointer).
+//   - F/4: applying and committing everything accepted before it. The worker
+//     measures its cost per event (EventCost) and publishes a capacity, the
+//     events it can surely commit in F/4; submit() accepts a report only while
+//     fewer are uncommitted. When full it waits for a commit (the broker
+//     thread, hence every client, slows down) at most F/4 (F/2 when commits
+//     came meanwhile but did not make room yet: the worker commits every F/4 of
+//     work, so a wait of F/4 can end just before the commit that makes room),
+//     then refuses, and keeps refusing at once until the backlog halved.
+//   - F/4: margin for error in the estimates (and flush_ms + 100 ms is the bar).
+//     While a rollout is under way, any report may move an execution, which
+//     costs several times what a plain report does: the capacity then counts
+//     every report at that price, so that a fleet answering its commands at
+//     once is not admitted at the price of the cheap reports seen before.
+// An admin request that changes state (createUpgrade, cancelJob) has no known
+// length: what was accepted before it is committed first, and reports wait or
+// are refused until it is committed.
+//
+// Every event is atomic: one that fails part-way is rolled back alone (the
+// transaction is rolled back and the events before it applied again, each in
+// a savepoint; an admin command runs in its own savepoint), logged, and the
+// others are committed.
+//
+// A store that cannot write (disk full, I/O error): the failed transaction's
+// events are kept and retried every second, reports are refused meanwhile,
+// and the log says when it fails and when it works again.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "storage/checkpointer.h"
+#include "runtime/engine.h"
+#include "runtime/event_cost.h"
+#include "runtime/report_batch.h"
+
+namespace ota {
+
+int64_t unix_ms();
+
+class Worker {
+ public:
+  Worker(std::unique_ptr<Store> store, const Options& options);
+  ~Worker();
+
+  // Broker thread. Takes a checked report (copies it): accepted (true) only
+  // when it will be committed within flush_ms; false: refused (the store is
+  // behind or cannot write), to be denied.
+  bool submit_report(const ReportView& report, int64_t at_ms);
+  // Broker thread. Queues an event, after the reports taken before it. A
+  // Report event is accepted or refused as submit_report() does.
+  bool submit(Event event);
+  // Broker thread: hands the reports taken since the last hand-over to the
+  // worker. At each pass of the broker's loop.
+  void hand_over();
+  // Broker thread: true when everything submitted so far is committed, so a
+  // read-only query now sees all of it.
+  bool idle() const;
+  // Broker thread: what is committed and ready to publish or log.
+  Effects take_ready();
+  // Applies and commits everything submitted, then ends the thread.
+  void stop();
+  // After stop(): true when every accepted report was committed.
+  bool all_committed() const;
+
+  struct Stats {
+    uint64_t refused = 0;        // reports refused
+    uint64_t waits = 0;          // submits that waited for room
+    uint64_t lost_reports = 0;   // accepted reports not committed (failed alone, or the store never wrote)
+    int64_t capacity = 0;        // uncommitted events accepted at most, now
+    int64_t max_pending = 0;     // uncommitted events, the most seen
+    int64_t max_lag_ms = 0;      // the longest a report waited from its arrival to its commit
+  };
+  Stats stats() const;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Queued {
+    Event event;
+    size_t bytes = 0;      // a report's memory, bounded in all
+    bool barrier = false;  // an admin request that changes state
+    size_t reports_before = 0;  // in the queue: the reports of inbox_ that came before it
+  };
+
+  // Broker thread, under mutex_.
+  bool admit(std::unique_lock<std::mutex>& lock, size_t bytes);
+  bool has_room(size_t bytes) const;
+  void log_refusals(const char* why);
+  // Moves filling_ to inbox_ and grants new room; true when the worker must be woken.
+  bool hand_over_locked();
+  void grant_room();
+  // Broker thread: the reports taken since the last hand-over, and the room
+  // left to take more without asking.
+  ReportBatch filling_;
+  size_t filling_bytes_ = 0;  // their memory (footprint), counted once handed over
+  Clock::time_point filling_since_;
+  int64_t room_ = 0;
+  size_t bytes_room_ = 0;
+
+  // Worker thread.
+  void run();
+  int64_t current_capacity() const;
+  // The reports of `reports` and the events of `events`, in the order they came, into `work`.
+  void merge(ReportBatch& reports, std::vector<Queued>& events, std::vector<Queued>& work);
+  // Applies the events in the open transaction (opening one if needed),
+  // committing on the way when a barrier or the time says so.
+  void apply(std::vector<Queued>& work);
+  enum class Applied { Done, Dropped, RolledBack };
+  Applied apply_one(Queued& item, int64_t now_ms);
+  void drop(Queued& item, const std::exception& e);
+  // Runs the timers when due, commits and hands over the effects. False when the store failed.
+  bool commit(bool timers_due);
+  void run_timers();
+  // The store cannot write: keep what was accepted for a retry, refuse reports.
+  void store_failed(const std::exception& e, std::vector<Queued>&& unapplied);
+  void retry();
+  void give_up();
+  Clock::time_point commit_due() const { return oldest_at_ + window_; }
+  // How often the engine's timers run. Worker thread only: it asks the engine.
+  std::chrono::milliseconds timer_period() const {
+    return std::chrono::milliseconds(engine_.wants_fast_ticks() ? 10 : 100);
+  }
+
+  const Options options_;
+  const std::chrono::microseconds window_;    // F/4: group commit
+  const std::chrono::microseconds budget_;    // F/4: a step; applying and committing the capacity
+  const std::chrono::microseconds max_wait_;  // F/4: submit waiting for room
+  std::unique_ptr<Store> store_;
+  Engine engine_;
+  Checkpointer checkpointer_;  // WAL checkpoints happen outside the worker's commits
+  EventCost cost_;
+  // What applying an event that moves an execution (it has a message to send)
+  // costs: while a rollout is under way the capacity counts every report as
+  // one, so that a burst of them (a fleet answering its commands at once) is
+  // not admitted at the price of the cheap reports seen before.
+  EventCost transition_cost_;
+
+  // Worker thread only: the open transaction.
+  bool open_ = false;
+  Clock::time_point oldest_at_;  // arrival of its oldest event
+  std::vector<Queued> txn_;      // the events applied in it, kept until committed
+  bool careful_ = false;         // an event failed in it: the rest go one savepoint each
+  Clock::duration txn_work_{};   // time spent applying them
+  Effects effects_;              // what it will publish once committed
+  // Worker thread only: the store cannot write.
+  std::vector<Queued> retry_;  // accepted events waiting for it
+  Clock::time_point retry_at_;
+  Clock::time_point failed_at_;
+  Clock::time_point failure_logged_at_;
+  bool resync_needed_ = false;
+  Clock::time_point checkpoint_error_logged_at_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;       // the worker: work, urgency, stop
+  std::condition_variable committed_;  // the broker thread waiting for room
+  std::vector<Queued> queue_;  // events other than reports
+  ReportBatch inbox_;          // reports
+  // The worker sleeps until something comes (it writes this under mutex_; the
+  // broker thread also reads it without, for every report: the first report
+  // after a quiet spell is handed over at once, so that the worker starts on a
+  // burst, and learns what its events cost, while the burst is still coming).
+  std::atomic<bool> waiting_for_work_{false};
+  Effects ready_;
+  std::atomic<bool> has_ready_{false};  // ready_ has something: the broker thread looks without the lock
+  // ready_, to add to (under mutex_).
+  Effects& ready_locked() {
+    has_ready_.store(true, std::memory_order_release);
+    return ready_;
+  }
+  bool stopping_ = false;
+  bool urgent_ = false;     // an event that wants an answer or a send is queued
+  bool commit_now_ = false;  // half the capacity is pending: commit without waiting for the window
+  Clock::time_point first_queued_at_;  // when the oldest queued event came
+  int64_t pending_ = 0;       // submitted, not yet committed
+  size_t pending_bytes_ = 0;  // of the reports among them
+  int barriers_ = 0;          // admin requests that change state, not yet committed
+  int64_t capacity_;
+  uint64_t commits_ = 0;  // so far: a waiting broker thread sees whether commits are coming
+  // The store cannot write (the worker writes it, under mutex_; the broker
+  // thread also reads it without, for every report).
+  std::atomic<bool> failed_{false};
+  bool refusing_ = false;     // broker thread: refusing until the backlog halved
+  Clock::time_point refusals_logged_at_;
+  uint64_t refused_unlogged_ = 0;
+  Stats stats_;
+  std::thread thread_;
+};
+
+}  // namespace ota
