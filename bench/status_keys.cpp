@@ -1,4 +1,4 @@
-// Status cost by number of keys: how long Store::save_status takes for one
+// Status cost by number of keys: how long SqliteStore::save_status takes for one
 // status whose every key changed (new values, then new names), on a fresh
 // database file. The work must grow linearly with the keys.
 //
@@ -9,7 +9,7 @@
 #include <string>
 #include <unistd.h>
 
-#include "storage/store.h"
+#include "storage/sqlite_store.h"
 
 using namespace ota;
 
@@ -22,11 +22,11 @@ StatusPayload status_of(int keys, const std::string& prefix, const std::string& 
   return s;
 }
 
-double ms_to_save(Store& store, const std::string& id, const StatusPayload& status) {
+double ms_to_save(SqliteStore& store, const std::string& id, const StatusPayload& status) {
   auto t0 = std::chrono::steady_clock::now();
-  store.begin();
-  store.save_status({"bench", "d1"}, id, status, 1);
-  store.commit();
+  store.database().begin();
+  store.devices().save_status({"bench", "d1"}, id, status, 1);
+  store.database().commit();
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) counts.push_back(atoi(argv[i]));
   for (int keys : counts) {
     for (const char* suffix : {"", "-wal", "-shm"}) unlink((path + suffix).c_str());
-    Store store(path);
+    SqliteStore store(path);
     ms_to_save(store, "s1", status_of(keys, "a", "1"));
     const double values = ms_to_save(store, "s2", status_of(keys, "a", "2"));
     const double names = ms_to_save(store, "s3", status_of(keys, "b", "2"));

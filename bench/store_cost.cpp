@@ -1,4 +1,4 @@
-// Store cost: how much worker time one report costs (engine + SQLite), by
+// SqliteStore cost: how much worker time one report costs (engine + SQLite), by
 // batch size (reports per transaction), on a fresh database file. No broker:
 // this isolates the storage path that bench/ingest.py measures end to end.
 // With STATUS_EVERY, every such report of a device is a status report with a
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "runtime/engine.h"
+#include "storage/sqlite_store.h"
 
 using namespace ota;
 
@@ -23,11 +24,11 @@ double run(const std::string& path, int devices, int reports, int batch, int sta
   unlink(path.c_str());
   unlink((path + "-wal").c_str());
   unlink((path + "-shm").c_str());
-  Store store(path);
+  SqliteStore store(path);
   // Experiments: STORE_COST_SQL="PRAGMA mmap_size = 0; ..." runs after the store opened.
   if (const char* sql = getenv("STORE_COST_SQL")) store.db().exec(sql);
   Options options;
-  Engine engine(store, options);
+  Engine engine(store.repositories(), options);
   Effects out;
   std::vector<Event> events;
   events.reserve(reports);
@@ -52,13 +53,13 @@ double run(const std::string& path, int devices, int reports, int batch, int sta
   const bool atomic = savepoints && std::string(savepoints) == "1";
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < reports; i += batch) {
-    store.begin();
+    store.database().begin();
     for (int j = i; j < i + batch && j < reports; ++j) {
-      if (atomic) store.savepoint();
+      if (atomic) store.database().savepoint();
       engine.handle(events[j], 1, out);
-      if (atomic) store.release();
+      if (atomic) store.database().release();
     }
-    store.commit();
+    store.database().commit();
   }
   auto us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
   return us / reports;

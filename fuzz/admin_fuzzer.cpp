@@ -11,25 +11,25 @@
 #include "admin/admin_api.h"
 #include "protocol/strict_json.h"
 #include "ota/upgrades.h"
+#include "storage/sqlite_store.h"
 
 namespace {
 
 struct World {
   World() : path("/tmp/ota-fuzz-" + std::to_string(getpid()) + ".db") {
     unlink(path.c_str());
-    store = std::make_unique<ota::Store>(path);
-    jobs = std::make_unique<ota::JobStore>(store->db());
-    upgrades = std::make_unique<ota::Upgrades>(*store, *jobs, presence, options);
+    store = std::make_unique<ota::SqliteStore>(path);
+    upgrades = std::make_unique<ota::Upgrades>(store->repositories(), presence, options);
     for (int i = 0; i < 20; ++i) {
       ota::DeviceKey d{"lamp", "d" + std::to_string(i)};
-      store->save_status(d, "boot", *ota::check_status(R"({"firmware_ver":"1.0"})").value, 1);
+      store->devices().save_status(d, "boot", *ota::check_status(R"({"firmware_ver":"1.0"})").value, 1);
       if (i % 2) presence.opened(static_cast<uint64_t>(i), d, d.username());
       for (int chunk = 0; chunk < i % 4; ++chunk) {  // progress history in chunks, for getDevice
-        store->begin();
+        store->database().begin();
         for (int k = 0; k < 3; ++k) {
-          store->append_progress(d, "p" + std::to_string(chunk * 3 + k), {"firmware", "1.1", k * 40, "step"}, 1);
+          store->progress().append_progress(d, "p" + std::to_string(chunk * 3 + k), {"firmware", "1.1", k * 40, "step"}, 1);
         }
-        store->commit();
+        store->database().commit();
       }
     }
     ota::JobSpec spec;
@@ -49,8 +49,7 @@ struct World {
   std::string path;
   ota::Options options;
   ota::Presence presence;
-  std::unique_ptr<ota::Store> store;
-  std::unique_ptr<ota::JobStore> jobs;
+  std::unique_ptr<ota::SqliteStore> store;
   std::unique_ptr<ota::Upgrades> upgrades;
 };
 
@@ -59,13 +58,13 @@ struct World {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static World world;
   // A fresh Upgrades each time: its in-memory cache must not outlive a rolled-back transaction.
-  ota::Upgrades upgrades(*world.store, *world.jobs, world.presence, world.options);
+  ota::Upgrades upgrades(world.store->repositories(), world.presence, world.options);
   ota::Effects out;
-  ota::AdminContext ctx{*world.store, *world.jobs, &upgrades, world.presence, 3, out};
+  ota::AdminContext ctx{world.store->readers(), &upgrades, world.presence, 3, out};
   ota::admin_request_is_read_only(std::string_view(reinterpret_cast<const char*>(data), size));
-  world.store->begin();
+  world.store->database().begin();
   std::string response = ota::handle_admin_request(ctx, std::string_view(reinterpret_cast<const char*>(data), size));
-  world.store->rollback();
+  world.store->database().rollback();
   if (response.rfind("{\"responses\":[", 0) != 0) __builtin_trap();
   // Every answer is valid UTF-8 JSON of at most 4 MiB (checked by RapidJSON's
   // own validation, iteratively: a stored status may nest the answer past 32).

@@ -3,6 +3,7 @@
 #include "admin/admin_commands.h"
 #include "protocol/names.h"
 #include "protocol/strict_json.h"
+#include "store/store_error.h"
 
 namespace ota {
 
@@ -197,7 +198,7 @@ rapidjson::Value run_command(AdminContext& ctx, const rapidjson::Value& command,
   } catch (const AdminError& e) {
     if (ctx.atomicity) ctx.atomicity->undo();  // a refused command changes nothing
     return error_response(std::move(response), e.code.c_str(), e.what(), alloc);
-  } catch (const SqliteError& e) {
+  } catch (const StoreError& e) {
     // Not the command's fault: the worker keeps the request and runs it again once it can write.
     if (e.storage_fault() && ctx.atomicity) throw;
     return failed(e);

@@ -12,10 +12,9 @@
 #include <vector>
 
 #include "ota/effects.h"
-#include "storage/job_store.h"
 #include "protocol/json.h"
 #include "ota/presence.h"
-#include "storage/store.h"
+#include "store/repositories.h"
 #include "ota/upgrades.h"
 
 namespace ota {
@@ -73,8 +72,7 @@ class CommandAtomicity {
 };
 
 struct AdminContext {
-  Store& store;
-  JobStore& jobs;
+  StoreReaders store;  // what commands read; they write through upgrades
   Upgrades* upgrades;  // null on the read-only path: commands that change state are not run there
   const Presence& presence;
   int64_t now_ms;

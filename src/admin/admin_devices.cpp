@@ -19,13 +19,13 @@ void add_device_fields(const DeviceRecord& record, rapidjson::Value& out, JsonAl
 void admin_get_device(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc) {
   args.only({"product", "device"});
   DeviceKey key{args.name("product"), args.name("device")};
-  auto record = ctx.store.find_device(key);
+  auto record = ctx.store.devices.find_device(key);
   if (!record) throw AdminError("not_found", "device not found: " + key.username());
   add_device_fields(*record, data, alloc);
   data.AddMember("online", ctx.presence.online(key), alloc);
 
   rapidjson::Value progress(rapidjson::kArrayType);
-  for (const auto& p : ctx.store.recent_progress(key, kRecentProgressShown)) {
+  for (const auto& p : ctx.store.progress.recent_progress(key, kRecentProgressShown)) {
     rapidjson::Value item(rapidjson::kObjectType);
     item.AddMember("type", json_string(p.type, alloc), alloc);
     item.AddMember("version", json_string(p.version, alloc), alloc);
@@ -38,7 +38,7 @@ void admin_get_device(AdminContext& ctx, const CommandArgs& args, rapidjson::Val
   data.AddMember("recentProgress", progress, alloc);
 
   rapidjson::Value executions(rapidjson::kArrayType);
-  for (const auto& e : ctx.jobs.recent_executions(key, kRecentExecutionsShown)) {
+  for (const auto& e : ctx.store.executions.recent_executions(key, kRecentExecutionsShown)) {
     executions.PushBack(execution_json(e, alloc), alloc);
   }
   data.AddMember("executions", executions, alloc);
@@ -63,7 +63,7 @@ void admin_list_devices(AdminContext& ctx, const CommandArgs& args, rapidjson::V
   rapidjson::Value devices(rapidjson::kArrayType);
   std::string last;
   bool more = false, too_large = false;
-  ctx.store.visit_devices(product, cursor, limit + 1, filter, [&](DeviceRecord&& record) {
+  ctx.store.devices.visit_devices(product, cursor, limit + 1, filter, [&](DeviceRecord&& record) {
     if (static_cast<int>(devices.Size()) == limit) {
       more = true;
       return false;

@@ -54,7 +54,7 @@ int64_t number_cursor(const CommandArgs& args, const char* command) {
 }
 
 Job existing_job(AdminContext& ctx, const std::string& id) {
-  auto job = ctx.jobs.find_job(id);
+  auto job = ctx.store.jobs.find_job(id);
   if (!job) throw AdminError("not_found", "job not found: " + id);
   return *job;
 }
@@ -196,7 +196,7 @@ void admin_list_jobs(AdminContext& ctx, const CommandArgs& args, rapidjson::Valu
   }
   int limit = args.limit();
   int64_t before = number_cursor(args, "listJobs");
-  auto jobs = ctx.jobs.list_jobs(product, state, before, limit + 1);
+  auto jobs = ctx.store.jobs.list_jobs(product, state, before, limit + 1);
   bool more = static_cast<int>(jobs.size()) > limit;
   if (more) jobs.pop_back();
   ResponseMeter meter(ctx);
@@ -220,7 +220,7 @@ void admin_list_job_executions(AdminContext& ctx, const CommandArgs& args, rapid
     if (!state) invalid_request("\"state\" is not an execution state");
   }
   int limit = args.limit();
-  auto executions = ctx.jobs.job_executions(job.id, state, args.cursor(), limit + 1);
+  auto executions = ctx.store.executions.job_executions(job.id, state, args.cursor(), limit + 1);
   bool more = static_cast<int>(executions.size()) > limit;
   if (more) executions.pop_back();
   ResponseMeter meter(ctx);
@@ -240,13 +240,13 @@ void admin_get_execution(AdminContext& ctx, const CommandArgs& args, rapidjson::
   DeviceKey device{args.name("product"), args.name("device")};
   int limit = args.limit();
   int64_t before = number_cursor(args, "getExecution");
-  auto e = ctx.jobs.find_execution(job_id, device.device);
+  auto e = ctx.store.executions.find_execution(job_id, device.device);
   if (!e || !(e->device == device)) {
     throw AdminError("not_found", "no execution of job " + job_id + " for " + device.username());
   }
   data = execution_json(*e, alloc);
   // The history, newest first, one page of it.
-  auto entries = ctx.jobs.history_page(e->id, before, limit + 1);
+  auto entries = ctx.store.history.history_page(e->id, before, limit + 1);
   bool more = static_cast<int>(entries.size()) > limit;
   if (more) entries.pop_back();
   ResponseMeter meter(ctx);

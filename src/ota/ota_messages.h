@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "storage/jobs.h"
+#include "store/records.h"
 
 namespace ota {
 

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "ota/ids.h"
+#include "ota/execution_state.h"
 #include "ota/ota_messages.h"
 
 namespace ota {
@@ -35,8 +36,13 @@ const char* stop_reason(const Job& j, int64_t now) {
 
 }  // namespace
 
-Upgrades::Upgrades(Store& store, JobStore& jobs, const Presence& presence, const Options& options)
-    : store_(store), jobs_(jobs), presence_(presence), options_(options) {
+Upgrades::Upgrades(const Repositories& store, const Presence& presence, const Options& options)
+    : devices_(store.devices),
+      jobs_(store.jobs),
+      executions_(store.executions),
+      history_(store.history),
+      presence_(presence),
+      options_(options) {
   reload();
 }
 
@@ -102,17 +108,17 @@ CreateResult Upgrades::create(const JobSpec& spec, int64_t now, Effects& out) {
 
 void Upgrades::target_listed(const Job& job, CreateResult& result, int64_t now, Effects& out) {
   const JobSpec& spec = job.spec;
-  auto busy_list = jobs_.busy_devices(spec.product, spec.type);  // read once, not per device
+  auto busy_list = executions_.busy_devices(spec.product, spec.type);  // read once, not per device
   std::unordered_set<std::string> busy(busy_list.begin(), busy_list.end());
   std::unordered_set<std::string> seen;
   for (const auto& name : *spec.devices) {
     if (!seen.insert(name).second) continue;
     DeviceKey device{spec.product, name};
-    if (!store_.is_known(device)) {
+    if (!devices_.is_known(device)) {
       ++result.unknown;
       continue;
     }
-    auto current = store_.device_version(device, spec.version_key);
+    auto current = devices_.device_version(device, spec.version_key);
     if (current && *current == spec.version) {
       ++result.already_at_version;
     } else if (spec.from_versions && (!current || !contains(*spec.from_versions, *current))) {
@@ -131,7 +137,7 @@ void Upgrades::target_fleet(Job& job, CreateResult& result, int64_t now, Effects
   // Counted now for the answer; the executions are created a chunk at a time
   // (the first one here), so that a huge job neither delays its answer nor
   // holds up the reports queued behind it.
-  auto t = jobs_.count_fleet_targets(job);
+  auto t = executions_.count_fleet_targets(job);
   result.targeted = t.targeted;
   result.already_at_version = t.already_at_version;
   result.not_in_from_versions = t.not_in_from_versions;
@@ -148,14 +154,14 @@ void Upgrades::fill_next_chunk(Job& j, int64_t now, Effects& out) {
   const double fits = static_cast<double>(fill_budget_.count()) / fill_us_per_device_;
   const int chunk = static_cast<int>(std::min(std::max(fits, 500.0), static_cast<double>(std::max(1, fill_chunk_))));
   const std::string after = *j.fill_cursor;
-  auto upto = jobs_.fleet_chunk_end(j.spec.product, after, chunk);
-  int64_t added = jobs_.insert_fleet_chunk(j, after, upto, now);
+  auto upto = executions_.fleet_chunk_end(j.spec.product, after, chunk);
+  int64_t added = executions_.insert_fleet_chunk(j, after, upto, now);
   if (added > 0) {
     jobs_.add_to_count(j.id, ExecState::Queued, added);
     unfinished_ += added;
     for (const auto& device : presence_.devices_of(j.spec.product)) {
       if (device.device <= after || (upto && device.device > *upto)) continue;
-      auto e = jobs_.find_execution(j.id, device.device);
+      auto e = executions_.find_execution(j.id, device.device);
       if (e && e->state == ExecState::Queued) deliver(*e, Trigger::Create, now, out);
     }
   }
@@ -183,7 +189,7 @@ void Upgrades::add_execution(const Job& job, const DeviceKey& device, int64_t no
   e.version_key = job.spec.version_key;
   e.request_id = random_id();
   e.created_at = e.updated_at = now;
-  jobs_.insert_execution(e);
+  executions_.insert_execution(e);
   if (counted) jobs_.count_change(job.id, std::nullopt, ExecState::Queued);
   ++unfinished_;
   deliver(e, Trigger::Create, now, out);
@@ -191,11 +197,11 @@ void Upgrades::add_execution(const Job& job, const DeviceKey& device, int64_t no
 
 void Upgrades::try_join(const Job& job, const DeviceKey& device, const StatusPayload& status, int64_t now,
                         Effects& out) {
-  if (job.state != JobState::InProgress || job.expired(now) || jobs_.find_execution(job.id, device.device)) return;
+  if (job.state != JobState::InProgress || job.expired(now) || executions_.find_execution(job.id, device.device)) return;
   const std::string* current = status_version(status, job.spec.version_key);
   if (current && *current == job.spec.version) return;
   if (job.spec.from_versions && (!current || !contains(*job.spec.from_versions, *current))) return;
-  for (const auto& active : jobs_.unfinished_executions(device)) {
+  for (const auto& active : executions_.unfinished_executions(device)) {
     if (active.type == job.spec.type) return;  // busy: may join on a later report
   }
   add_execution(job, device, now, out);
@@ -226,7 +232,7 @@ void Upgrades::deliver(Execution& e, Trigger trigger, int64_t now, Effects& out)
       move(e, ExecState::Canceled, stop_reason(*j, now), now, out);
     } else if (e.next_resend_at) {
       e.next_resend_at.reset();  // nothing more is sent for this job
-      jobs_.update_execution(e);
+      executions_.update_execution(e);
     }
     return;
   }
@@ -255,7 +261,7 @@ void Upgrades::deliver(Execution& e, Trigger trigger, int64_t now, Effects& out)
   if (first) {
     move(e, ExecState::Sent, "", now, out);
   } else {
-    jobs_.update_execution(e);
+    executions_.update_execution(e);
   }
 }
 
@@ -266,10 +272,10 @@ void Upgrades::move(Execution& e, ExecState to, const std::string& reason, int64
   e.updated_at = now;
   if (to != ExecState::Sent) e.next_resend_at.reset();
   if (is_final(to)) e.deadline_at.reset();
-  jobs_.update_execution(e);
+  executions_.update_execution(e);
   jobs_.count_change(e.job_id, from, to);
   unfinished_ += (is_final(to) ? 0 : 1) - (is_final(from) ? 0 : 1);
-  jobs_.append_history(e.id, HistoryEntry{now, "state", to_string(to), e.progress, reason, e.desc});
+  history_.append_history(e.id, HistoryEntry{now, "state", to_string(to), e.progress, reason, e.desc});
   out.publishes.push_back(Outgoing{"", event_topic(e.device), execution_event_payload(e, now), 1, std::nullopt});
   if (is_final(to)) after_finish(e.job_id, now, out);
 }
@@ -294,7 +300,7 @@ void Upgrades::after_finish(const std::string& job_id, int64_t now, Effects& out
 }
 
 void Upgrades::on_status(const DeviceKey& device, const StatusPayload& status, int64_t now, Effects& out) {
-  for (auto& e : jobs_.executions_awaiting_status(device)) {
+  for (auto& e : executions_.executions_awaiting_status(device)) {
     const std::string* version = status_version(status, e.version_key);
     auto t = after_status(e.state, version && *version == e.version);
     if (t) {
@@ -311,24 +317,24 @@ void Upgrades::on_status(const DeviceKey& device, const StatusPayload& status, i
 }
 
 void Upgrades::on_connect(const DeviceKey& device, int64_t now, Effects& out) {
-  for (auto& e : jobs_.unfinished_executions(device)) {
+  for (auto& e : executions_.unfinished_executions(device)) {
     if (is_unsent(e)) deliver(e, Trigger::Connect, now, out);
   }
 }
 
 void Upgrades::on_progress(const DeviceKey& device, const ProgressPayload& p, int64_t now, Effects& out) {
   if (unfinished_ == 0) return;
-  for (auto& e : jobs_.unfinished_executions(device)) {
+  for (auto& e : executions_.unfinished_executions(device)) {
     if (e.type != p.type || e.version != p.version) continue;
     e.progress = p.progress;
     e.desc = p.desc;
     auto t = after_progress(e.state, p.progress);
-    jobs_.append_history(e.id, HistoryEntry{now, "progress", to_string(t ? t->to : e.state), p.progress, "", p.desc});
+    history_.append_history(e.id, HistoryEntry{now, "progress", to_string(t ? t->to : e.state), p.progress, "", p.desc});
     if (t && t->to != e.state) {
       move(e, t->to, t->reason, now, out);
     } else {
       e.updated_at = now;
-      jobs_.update_execution(e);
+      executions_.update_execution(e);
     }
     return;  // at most one unfinished execution per type
   }
@@ -337,7 +343,7 @@ void Upgrades::on_progress(const DeviceKey& device, const ProgressPayload& p, in
 bool Upgrades::cancel_queued(const std::string& job_id, const std::string& reason, int64_t now, Effects& out,
                              std::chrono::steady_clock::time_point deadline) {
   while (true) {
-    auto queued = jobs_.job_executions(job_id, ExecState::Queued, "", kPage);
+    auto queued = executions_.job_executions(job_id, ExecState::Queued, "", kPage);
     for (auto& e : queued) move(e, ExecState::Canceled, reason, now, out);
     if (static_cast<int>(queued.size()) < kPage) return true;
     if (std::chrono::steady_clock::now() >= deadline) return false;
@@ -351,7 +357,7 @@ int64_t Upgrades::cancel(const std::string& job_id, int64_t now, Effects& out) {
   int64_t n = 0;
   for (ExecState s : {ExecState::Queued, ExecState::Sent, ExecState::Downloading, ExecState::Installing}) {
     while (true) {
-      auto page = jobs_.job_executions(job_id, s, "", kPage);
+      auto page = executions_.job_executions(job_id, s, "", kPage);
       for (auto& e : page) {
         if (is_in_flight(e.state)) send_command(e, cancel_command_topic(e), cancel_command_payload(e), out);
         move(e, ExecState::Canceled, "canceled", now, out);
@@ -370,7 +376,7 @@ void Upgrades::send_rate_limited(Job& j, int64_t now, Effects& out) {
   int scanned = 0;
   bool wrapped = false;
   while (j.state == JobState::InProgress && (!j.next_send_at || now >= *j.next_send_at) && scanned < kPage) {
-    auto page = jobs_.job_executions(j.id, ExecState::Queued, cursor, 100);
+    auto page = executions_.job_executions(j.id, ExecState::Queued, cursor, 100);
     if (page.empty()) {
       if (wrapped || cursor.empty()) return;
       cursor.clear();
@@ -396,22 +402,22 @@ void Upgrades::tick(int64_t now, Effects& out, std::chrono::steady_clock::time_p
     if (!cancel_queued(id, "expired", now, out, deadline)) return;
     after_finish(id, now, out);
   }
-  for (auto& e : jobs_.past_deadline(now, kPage)) {
+  for (auto& e : executions_.past_deadline(now, kPage)) {
     if (over()) return;
     if (auto t = after_deadline(e.state)) {
       move(e, t->to, t->reason, now, out);
     } else {
       e.deadline_at.reset();
-      jobs_.update_execution(e);
+      executions_.update_execution(e);
     }
   }
-  for (auto& e : jobs_.due_for_resend(now, kPage)) {
+  for (auto& e : executions_.due_for_resend(now, kPage)) {
     if (over()) return;
     if (e.state == ExecState::Sent && presence_.online(e.device)) {
       deliver(e, Trigger::Timer, now, out);
     } else {
       e.next_resend_at.reset();  // offline: re-sent when it comes back
-      jobs_.update_execution(e);
+      executions_.update_execution(e);
     }
   }
   std::vector<Job*> active;  // collected first: sending may add jobs to the cache

@@ -9,11 +9,10 @@
 #include <vector>
 
 #include "ota/effects.h"
-#include "storage/job_store.h"
-#include "protocol/options.h"
 #include "ota/presence.h"
+#include "protocol/options.h"
 #include "protocol/reports.h"
-#include "storage/store.h"
+#include "store/repositories.h"
 
 namespace ota {
 
@@ -28,7 +27,7 @@ struct CreateResult {
 
 class Upgrades {
  public:
-  Upgrades(Store& store, JobStore& jobs, const Presence& presence, const Options& options);
+  Upgrades(const Repositories& store, const Presence& presence, const Options& options);
 
   CreateResult create(const JobSpec& spec, int64_t now, Effects& out);
   // Cancels every unfinished execution of an in-progress job; returns how many.
@@ -84,8 +83,10 @@ class Upgrades {
   void fill_next_chunk(Job& job, int64_t now, Effects& out);
   void stop_filling(Job& job, int64_t now, Effects& out);
 
-  Store& store_;
-  JobStore& jobs_;
+  DeviceRepository& devices_;
+  JobRepository& jobs_;
+  ExecutionRepository& executions_;
+  HistoryRepository& history_;
   const Presence& presence_;
   const Options& options_;
   // Job parameters, state and send slot by id (every in-progress job, and finished

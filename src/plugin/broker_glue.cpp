@@ -248,7 +248,7 @@ int on_control(int, void* event_data, void* user_data) {
       // connection now, instead of at the broker's next tick, unless it would
       // hold the broker thread longer than a small budget of work allows.
       Effects out;
-      AdminContext ctx{*st.reader, *st.reader_jobs, nullptr, st.presence, unix_ms(), out};
+      AdminContext ctx{*st.reader, nullptr, st.presence, unix_ms(), out};
       ctx.work_left = kQuickAdminWorkBytes;
       std::string answer = handle_admin_request(ctx, request.payload);
       if (!ctx.work_ran_out) {

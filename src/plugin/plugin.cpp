@@ -80,9 +80,9 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
       return MOSQ_ERR_INVAL;
     }
     auto state = std::make_unique<ota::PluginState>(parsed.options);
-    std::unique_ptr<ota::Store> store;
+    std::unique_ptr<ota::SqliteStore> store;
     try {
-      store = std::make_unique<ota::Store>(state->options.db_path, state->options.progress_history);
+      store = std::make_unique<ota::SqliteStore>(state->options.db_path, state->options.progress_history);
     } catch (const std::exception& e) {
       mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: cannot use database %s (plugin_opt_db_path): %s",
                            state->options.db_path.c_str(), e.what());
@@ -90,8 +90,8 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
     }
     int schema = store->schema_version();
     state->worker = std::make_unique<ota::Worker>(std::move(store), state->options);
-    state->reader = std::make_unique<ota::Store>(state->options.db_path, ota::Store::ReadOnly{});
-    state->reader_jobs = std::make_unique<ota::JobStore>(state->reader->db());
+    state->read_connection = std::make_unique<ota::SqliteStore>(state->options.db_path, ota::SqliteStore::ReadOnly{});
+    state->reader.emplace(state->read_connection->readers());
     state->id = identifier;
     for (const auto& r : kRegistrations) {
       if (mosquitto_callback_register(identifier, r.event, r.callback, r.event_data, state.get()) != MOSQ_ERR_SUCCESS) {

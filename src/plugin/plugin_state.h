@@ -4,15 +4,15 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "protocol/acl_rules.h"
-#include "storage/job_store.h"
 #include "plugin/log_budget.h"
 #include "protocol/options.h"
 #include "ota/presence.h"
 #include "protocol/reports.h"
 #include "protocol/sessions.h"
-#include "storage/store.h"
+#include "storage/sqlite_store.h"
 #include "runtime/worker.h"
 
 struct mosquitto;
@@ -33,8 +33,8 @@ struct PluginState {
   std::unique_ptr<Worker> worker;
   // Queries are answered here, at once, when the worker has nothing pending:
   // a read-only connection and the broker thread's own view of who is online.
-  std::unique_ptr<Store> reader;
-  std::unique_ptr<JobStore> reader_jobs;
+  std::unique_ptr<SqliteStore> read_connection;
+  std::optional<StoreReaders> reader;  // read_connection's readers: all the broker thread may touch
   Presence presence;
   mosquitto_plugin_id_t* id = nullptr;
   // Device logins and the sessions proven authenticated, by the broker's client object.

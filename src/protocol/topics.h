@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/device_key.h"
+
 namespace ota {
 
 // The prefix of every admin topic.
@@ -13,26 +15,6 @@ inline constexpr std::string_view kAdminResponseTopic = "$CONTROL/ota/v1/respons
 // The device report topics: {prefix}{product}/{device}/{message_id}.
 inline constexpr std::string_view kStatusTopicPrefix = "update_status/";
 inline constexpr std::string_view kProgressTopicPrefix = "update_ota_status/";
-
-struct DeviceKey {
-  std::string product;
-  std::string device;
-
-  std::string username() const { return product + "/" + device; }
-  // True when `username` is this device's "{product}/{device}" (no allocation: it runs per publish).
-  bool is_username(std::string_view username) const {
-    return username.size() == product.size() + 1 + device.size() && username.compare(0, product.size(), product) == 0 &&
-           username[product.size()] == '/' && username.compare(product.size() + 1, device.size(), device) == 0;
-  }
-  bool operator==(const DeviceKey& o) const { return product == o.product && device == o.device; }
-  bool operator<(const DeviceKey& o) const {
-    return product < o.product || (product == o.product && device < o.device);
-  }
-};
-
-struct DeviceKeyHash {
-  size_t operator()(const DeviceKey& k) const;
-};
 
 enum class ReportKind { Status, Progress };
 

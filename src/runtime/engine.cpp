@@ -1,12 +1,12 @@
 #include "runtime/engine.h"
 
 #include "admin/admin_api.h"
+#include "runtime/admin_replay.h"
 
 namespace ota {
 
-Engine::Engine(Store& store, const Options& options)
-    : store_(store), jobs_(store.db()), upgrades_(store, jobs_, presence_, options),
-      admin_requests_(store.db()) {}
+Engine::Engine(const Repositories& store, const Options& options)
+    : store_(store), upgrades_(store, presence_, options) {}
 
 void Engine::handle(Event& event, int64_t now_ms, Effects& out) {
   if (auto* report = std::get_if<Report>(&event)) {
@@ -37,13 +37,13 @@ class Engine::CommandSavepoint : public CommandAtomicity {
  public:
   CommandSavepoint(Engine& engine, Effects& out) : engine_(engine), out_(out) {}
   void begin() override {
-    engine_.store_.savepoint();
+    engine_.store_.transactions.savepoint();
     publishes_ = out_.publishes.size();
     logs_ = out_.logs.size();
   }
-  void keep() override { engine_.store_.release(); }
+  void keep() override { engine_.store_.transactions.release(); }
   void undo() override {
-    engine_.store_.rollback_to();
+    engine_.store_.transactions.rollback_to();
     out_.publishes.resize(publishes_);
     out_.logs.resize(logs_);
     engine_.resync();
@@ -59,16 +59,16 @@ class Engine::CommandSavepoint : public CommandAtomicity {
 void Engine::on_report(Report& report, int64_t now_ms, Effects& out) {
   // A QoS 1 retransmission arrives again with the same message id: apply it once.
   if (!recent_.knows(report.device)) {
-    auto ids = store_.recent_progress_ids(report.device, static_cast<int>(kRecentIdsPerDevice));
+    auto ids = store_.progress.recent_progress_ids(report.device, static_cast<int>(kRecentIdsPerDevice));
     recent_.load(report.device, {ids.rbegin(), ids.rend()});
   }
   if (!recent_.first_time(report.device, report.message_id)) return;
   if (report.kind == ReportKind::Status) {
-    if (store_.save_status(report.device, report.message_id, report.status, report.at)) {
+    if (store_.devices.save_status(report.device, report.message_id, report.status, report.at)) {
       upgrades_.on_status(report.device, report.status, now_ms, out);
     }
   } else {
-    store_.append_progress(report.device, report.message_id, report.progress, report.at);
+    store_.progress.append_progress(report.device, report.message_id, report.progress, report.at);
     upgrades_.on_progress(report.device, report.progress, now_ms, out);
   }
 }
@@ -80,8 +80,8 @@ void Engine::on_admin(AdminRequest& request, int64_t now_ms, Effects& out) {
   // A QoS 2 request that changes state runs once, however often it is retransmitted.
   std::optional<std::string> replay_key;
   if (request.qos == 2 && !admin_request_is_read_only(request.payload)) {
-    replay_key = AdminRequestLog::key(request.client_id, request.payload, request.correlation_data);
-    if (auto previous = admin_requests_.answer_of(*replay_key, now_ms)) {
+    replay_key = admin_request_key(request.client_id, request.payload, request.correlation_data);
+    if (auto previous = store_.admin_requests.answer_of(*replay_key, now_ms - kAdminReplayWindowMs)) {
       out.logs.push_back({LogLevel::Info, "mosquitto_ota: repeated QoS 2 admin request from client " +
                                               request.client_id + " answered again, not run again"});
       response.payload = std::move(*previous);
@@ -90,9 +90,12 @@ void Engine::on_admin(AdminRequest& request, int64_t now_ms, Effects& out) {
     }
   }
   CommandSavepoint atomicity(*this, out);
-  AdminContext ctx{store_, jobs_, &upgrades_, presence_, now_ms, out, &atomicity};
+  AdminContext ctx{store_.readers(), &upgrades_, presence_, now_ms, out, &atomicity};
   response.payload = handle_admin_request(ctx, request.payload);
-  if (replay_key) admin_requests_.remember(*replay_key, response.payload, now_ms);
+  if (replay_key) {
+    store_.admin_requests.forget_before(now_ms - kAdminReplayWindowMs);
+    store_.admin_requests.remember(*replay_key, response.payload, now_ms);
+  }
   out.publishes.push_back(std::move(response));
 }
 

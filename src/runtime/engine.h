@@ -10,15 +10,13 @@
 #include <variant>
 #include <vector>
 
-#include "storage/admin_requests.h"
 #include "ota/effects.h"
-#include "storage/job_store.h"
-#include "protocol/options.h"
 #include "ota/presence.h"
-#include "storage/recent_messages.h"
-#include "protocol/reports.h"
-#include "storage/store.h"
 #include "ota/upgrades.h"
+#include "protocol/options.h"
+#include "protocol/reports.h"
+#include "store/recent_messages.h"
+#include "store/repositories.h"
 
 namespace ota {
 
@@ -45,7 +43,7 @@ using Event = std::variant<Report, ConnectionOpened, ConnectionClosed, AdminRequ
 
 class Engine {
  public:
-  Engine(Store& store, const Options& options);
+  Engine(const Repositories& store, const Options& options);
 
   // Leaves `event` as it was, so that it can be applied again after a rollback.
   void handle(Event& event, int64_t now_ms, Effects& out);
@@ -69,12 +67,10 @@ class Engine {
   void on_admin(AdminRequest& request, int64_t now_ms, Effects& out);
   class CommandSavepoint;
 
-  Store& store_;
+  const Repositories store_;
   Presence presence_;
   RecentMessages recent_;
-  JobStore jobs_;
   Upgrades upgrades_;
-  AdminRequestLog admin_requests_;
 };
 
 }  // namespace ota

@@ -53,13 +53,13 @@ int64_t unix_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-Worker::Worker(std::unique_ptr<Store> store, const Options& options)
+Worker::Worker(std::unique_ptr<SqliteStore> store, const Options& options)
     : options_(options),
       window_(quarter_of(options.flush_ms)),
       budget_(window_),
       max_wait_(window_),
       store_(std::move(store)),
-      engine_(*store_, options_),
+      engine_(store_->repositories(), options_),
       checkpointer_(store_->db()),
       capacity_(current_capacity()) {
   engine_.set_step_budget(budget_ / 2);  // a fill chunk's rows are committed in the same step
@@ -400,14 +400,14 @@ void Worker::apply(std::vector<Queued>& work) {
 
 Worker::Applied Worker::apply_one(Queued& item, int64_t now_ms) {
   if (!open_) {
-    store_->begin();
+    store_->database().begin();
     open_ = true;
   }
   const size_t publishes = effects_.publishes.size();
   const size_t logs = effects_.logs.size();
   auto failed = [&](const std::exception& e) {
     if (careful_) {
-      store_->rollback_to();
+      store_->database().rollback_to();
       effects_.publishes.resize(publishes);
       effects_.logs.resize(logs);
       engine_.resync();
@@ -416,7 +416,7 @@ Worker::Applied Worker::apply_one(Queued& item, int64_t now_ms) {
     }
     // No savepoint (they cost as much as the event itself): the whole
     // transaction goes back, and the caller applies its events again.
-    store_->rollback();
+    store_->database().rollback();
     open_ = false;
     effects_ = Effects();
     txn_work_ = {};
@@ -425,11 +425,11 @@ Worker::Applied Worker::apply_one(Queued& item, int64_t now_ms) {
     drop(item, e);
     return Applied::RolledBack;
   };
-  if (careful_) store_->savepoint();
+  if (careful_) store_->database().savepoint();
   try {
     engine_.handle(item.event, now_ms, effects_);
-    if (careful_) store_->release();
-  } catch (const SqliteError& e) {
+    if (careful_) store_->database().release();
+  } catch (const StoreError& e) {
     if (e.storage_fault()) throw;
     return failed(e);
   } catch (const std::exception& e) {
@@ -454,7 +454,7 @@ void Worker::run_timers() {
   const size_t publishes = effects_.publishes.size();
   const size_t logs = effects_.logs.size();
   auto undo = [&](const std::exception& e) {
-    store_->rollback_to();
+    store_->database().rollback_to();
     effects_.publishes.resize(publishes);
     effects_.logs.resize(logs);
     engine_.resync();
@@ -462,11 +462,11 @@ void Worker::run_timers() {
     ready_locked().logs.push_back({LogLevel::Error, std::string("mosquitto_ota: timers failed, nothing of them kept: ") +
                                                 e.what()});
   };
-  store_->savepoint();
+  store_->database().savepoint();
   try {
     engine_.tick(unix_ms(), effects_, Clock::now() + budget_);
-    store_->release();
-  } catch (const SqliteError& e) {
+    store_->database().release();
+  } catch (const StoreError& e) {
     if (e.storage_fault()) throw;
     undo(e);
   } catch (const std::exception& e) {
@@ -480,12 +480,12 @@ bool Worker::commit(bool timers_due) {
   Clock::duration took{};
   try {
     if (!open_) {
-      store_->begin();
+      store_->database().begin();
       open_ = true;
     }
     if (timers_due) run_timers();
     const auto started = Clock::now();
-    store_->commit();
+    store_->database().commit();
     open_ = false;
     took = Clock::now() - started;
   } catch (const std::exception& e) {
@@ -546,7 +546,7 @@ bool Worker::commit(bool timers_due) {
 
 void Worker::store_failed(const std::exception& e, std::vector<Queued>&& unapplied) {
   try {
-    store_->rollback();
+    store_->database().rollback();
   } catch (const std::exception&) {
     // SQLite may have rolled the transaction back itself.
   }

@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "storage/checkpointer.h"
+#include "storage/sqlite_store.h"
 #include "runtime/engine.h"
 #include "runtime/event_cost.h"
 #include "runtime/report_batch.h"
@@ -66,7 +67,7 @@ int64_t unix_ms();
 
 class Worker {
  public:
-  Worker(std::unique_ptr<Store> store, const Options& options);
+  Worker(std::unique_ptr<SqliteStore> store, const Options& options);
   ~Worker();
 
   // Broker thread. Takes a checked report (copies it): accepted (true) only
@@ -151,7 +152,7 @@ class Worker {
   const std::chrono::microseconds window_;    // F/4: group commit
   const std::chrono::microseconds budget_;    // F/4: a step; applying and committing the capacity
   const std::chrono::microseconds max_wait_;  // F/4: submit waiting for room
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<SqliteStore> store_;
   Engine engine_;
   Checkpointer checkpointer_;  // WAL checkpoints happen outside the worker's commits
   EventCost cost_;

@@ -1,33 +1,19 @@
 #pragma once
-// Exactly once for admin requests at QoS 2 (SPEC "Hostile input, overload and
-// faults"). Mosquitto 2.0.11 runs the CONTROL callback again for a retransmitted
-// QoS 2 PUBLISH and shows plugins neither its packet id nor its DUP flag, so a
-// request that changes state is recognised by its client id, payload and
-// correlation data: a repeat within kAdminReplayWindowMs gets the first answer
-// again instead of running again. The record is written in the same transaction
-// as the request's changes, so it holds across a crash too.
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
-
+// The answers to admin requests that changed state, in SQLite: written in the
+// same transaction as the request's changes, so the record holds across a
+// crash too (runtime/admin_replay.h says why they are kept).
 #include "storage/sqlite.h"
+#include "store/repositories.h"
 
 namespace ota {
 
-inline constexpr int64_t kAdminReplayWindowMs = 60 * 60 * 1000;
-
-class AdminRequestLog {
+class SqliteAdminRequests : public AdminRequestRepository {
  public:
-  explicit AdminRequestLog(Db& db);
-  ~AdminRequestLog();
+  explicit SqliteAdminRequests(Db& db);
 
-  static std::string key(std::string_view client_id, std::string_view payload,
-                         const std::optional<std::string>& correlation_data);
-  // The answer given to this request within the window, if it was seen.
-  std::optional<std::string> answer_of(const std::string& key, int64_t now_ms);
-  // Remembers the answer; forgets answers older than the window.
-  void remember(const std::string& key, const std::string& response, int64_t now_ms);
+  std::optional<std::string> answer_of(const std::string& key, int64_t since_ms) override;
+  void remember(const std::string& key, const std::string& response, int64_t at_ms) override;
+  void forget_before(int64_t ms) override;
 
  private:
   Statement find_;

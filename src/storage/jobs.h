@@ -1,93 +1,33 @@
 #pragma once
-// Upgrade jobs and their per-device executions, as stored.
-#include <array>
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
+// Jobs and their counts of executions by state, in SQLite.
+#include <memory>
 
-#include "storage/execution_state.h"
-#include "protocol/topics.h"
+#include "storage/sqlite.h"
+#include "store/repositories.h"
 
 namespace ota {
 
-enum class JobState { InProgress, Completed, Canceled, Aborted };
-const char* to_string(JobState s);
-std::optional<JobState> job_state_from(std::string_view s);
+class SqliteJobs : public JobRepository {
+ public:
+  explicit SqliteJobs(Db& db);
+  ~SqliteJobs() override;
 
-// What createUpgrade asked for.
-struct JobSpec {
-  std::string product;
-  std::string type;
-  std::string version;
-  std::string version_key;
-  std::string url;
-  std::string md5;
-  int64_t size = 0;
-  std::string sha256;  // empty: none
-  std::optional<std::vector<std::string>> devices;
-  std::optional<std::vector<std::string>> from_versions;
-  int64_t timeout_seconds = 86400;
-  std::optional<int64_t> expires_at;  // unix ms
-  // Rollout controls.
-  std::optional<int64_t> max_per_minute;         // first sends per minute
-  std::optional<double> abort_failure_percent;   // with abort_min_finished
-  std::optional<int64_t> abort_min_finished;
-  bool dynamic = false;                          // devices that later match join
-};
+  std::optional<Job> find_job(const std::string& id) override;
+  std::vector<Job> list_jobs(const std::optional<std::string>& product, const std::optional<JobState>& state,
+                             int64_t before_seq, int limit) override;
+  void insert_job(Job& job) override;
+  std::vector<Job> in_progress_jobs() override;
+  void set_job_state(const std::string& id, JobState state, std::optional<int64_t> finished_at) override;
+  void set_next_send_at(const std::string& id, int64_t at) override;
+  void set_fill_cursor(const std::string& id, const std::optional<std::string>& cursor) override;
+  std::vector<std::string> expired_job_ids(int64_t now_ms) override;
+  std::vector<std::string> aborted_job_ids_with_queued() override;
+  void add_to_count(const std::string& job_id, ExecState state, int64_t n) override;
+  int64_t unfinished_execution_count() override;
 
-using ExecutionCounts = std::array<int64_t, kExecStateCount>;
-
-struct Job {
-  std::string id;
-  int64_t seq = 0;
-  JobSpec spec;
-  JobState state = JobState::InProgress;
-  int64_t created_at = 0;
-  std::optional<int64_t> finished_at;
-  ExecutionCounts counts{};
-  std::optional<int64_t> next_send_at;  // the next first-send slot of a rate-limited job
-  std::optional<std::string> fill_cursor;  // set while executions are still being created
-
-  int64_t total() const;
-  int64_t unfinished() const;
-  bool expired(int64_t now_ms) const { return spec.expires_at && *spec.expires_at <= now_ms; }
-  int64_t count(ExecState s) const { return counts[static_cast<size_t>(s)]; }
-  // True once at least abort_min_finished executions finished and the failed and
-  // timed-out share of the finished ones is over abort_failure_percent.
-  bool abort_threshold_crossed() const;
-};
-
-struct Execution {
-  int64_t id = 0;
-  std::string job_id;
-  DeviceKey device;
-  std::string type;
-  std::string version;
-  std::string version_key;
-  std::string request_id;
-  ExecState state = ExecState::Queued;
-  std::string reason;
-  std::optional<int> progress;
-  std::string desc;
-  int64_t created_at = 0;
-  int64_t updated_at = 0;
-  std::optional<int64_t> first_sent_at;
-  std::optional<int64_t> last_sent_at;
-  int resends = 0;
-  std::optional<int64_t> deadline_at;
-  std::optional<int64_t> next_resend_at;
-};
-
-struct HistoryEntry {
-  int64_t at = 0;
-  std::string event;  // "state" or "progress"
-  std::string state;
-  std::optional<int> progress;
-  std::string reason;
-  std::string desc;
-  int64_t id = 0;  // ascending with time: the cursor of a history page (set when read)
+ private:
+  struct Statements;
+  std::unique_ptr<Statements> st_;
 };
 
 }  // namespace ota

@@ -1,5 +1,5 @@
 #include "storage/schema.h"
-#include "storage/store.h"
+#include "storage/database.h"
 
 namespace ota {
 

@@ -9,16 +9,9 @@
 #include <string_view>
 #include <vector>
 
-namespace ota {
+#include "store/records.h"
 
-struct ProgressRecord {
-  std::string message_id;
-  std::string type;
-  std::string version;
-  int progress = 0;
-  std::string desc;
-  int64_t at = 0;
-};
+namespace ota {
 
 struct ChunkEntry {
   ProgressRecord record;  // only message_id is meaningful when not whole

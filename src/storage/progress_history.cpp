@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "storage/recent_messages.h"
+#include "store/recent_messages.h"
 
 namespace ota {
 namespace {
@@ -202,7 +202,7 @@ void ProgressHistory::newest_first(const DeviceKey& device, Visit visit) {
   }
 }
 
-std::vector<ProgressRecord> ProgressHistory::recent(const DeviceKey& device, int limit) {
+std::vector<ProgressRecord> ProgressHistory::recent_progress(const DeviceKey& device, int limit) {
   // Before the commit trims, the buffered reports may take the device past keep_reports_.
   const size_t want = static_cast<size_t>(std::clamp<int64_t>(limit, 0, keep_reports_));
   std::vector<ProgressRecord> out;
@@ -215,7 +215,7 @@ std::vector<ProgressRecord> ProgressHistory::recent(const DeviceKey& device, int
   return out;
 }
 
-std::vector<std::string> ProgressHistory::recent_ids(const DeviceKey& device, int limit) {
+std::vector<std::string> ProgressHistory::recent_progress_ids(const DeviceKey& device, int limit) {
   const size_t want = limit > 0 ? static_cast<size_t>(limit) : 0;
   std::vector<std::string> out;
   if (want == 0) return out;

@@ -15,35 +15,41 @@
 #include <unordered_map>
 #include <vector>
 
+#include "protocol/topics.h"
+#include "storage/database.h"
 #include "storage/progress_chunk.h"
 #include "storage/sqlite.h"
-#include "protocol/topics.h"
+#include "store/repositories.h"
 
 namespace ota {
 
-class ProgressHistory {
+class ProgressHistory : public ProgressRepository, public TransactionBuffer {
  public:
   // A reader that never writes may leave keep_reports at its maximum.
   explicit ProgressHistory(Db& db, int keep_reports = std::numeric_limits<int>::max());
-  ~ProgressHistory();
+  ~ProgressHistory() override;
 
-  // Buffered until flush().
+  // Buffered until flush(); reads see it at once.
+  void append_progress(const DeviceKey& device, const std::string& message_id, const ProgressPayload& progress,
+                       int64_t at) override {
+    append(device, {message_id, progress.type, progress.version, progress.progress, progress.desc, at});
+  }
   void append(const DeviceKey& device, ProgressRecord record);
   // Writes what is buffered, and trims, inside the caller's transaction.
-  void flush();
+  void flush() override;
   // Forgets what is buffered (the transaction was rolled back).
-  void discard() {
+  void discard() override {
     pending_.clear();
     appended_.clear();
   }
   // A point in the buffer, and back to it: a savepoint rolled back forgets
   // what was buffered since.
-  size_t mark() const { return appended_.size(); }
-  void rewind(size_t mark);
+  size_t mark() const override { return appended_.size(); }
+  void rewind(size_t mark) override;
   // The device's newest reports, newest first, the buffered ones included.
-  std::vector<ProgressRecord> recent(const DeviceKey& device, int limit);
+  std::vector<ProgressRecord> recent_progress(const DeviceKey& device, int limit) override;
   // The message ids of the device's newest reports, trimmed ones included, newest first.
-  std::vector<std::string> recent_ids(const DeviceKey& device, int limit);
+  std::vector<std::string> recent_progress_ids(const DeviceKey& device, int limit) override;
 
  private:
   struct Statements;

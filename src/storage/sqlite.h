@@ -8,13 +8,14 @@
 #include <string>
 #include <string_view>
 
+#include "store/store_error.h"
+
 namespace ota {
 
-struct SqliteError : std::runtime_error {
-  explicit SqliteError(const std::string& what, int code = SQLITE_ERROR) : std::runtime_error(what), code(code) {}
-  // The disk or the file failed (full, I/O error, removed, locked), not the
-  // data: the same writes may succeed when retried later.
-  bool storage_fault() const;
+struct SqliteError : StoreError {
+  explicit SqliteError(const std::string& what, int code = SQLITE_ERROR) : StoreError(what), code(code) {}
+  // Full, I/O error, removed, locked.
+  bool storage_fault() const override;
   int code;  // SQLite's extended result code
 };
 

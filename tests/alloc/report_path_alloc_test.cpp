@@ -107,7 +107,7 @@ TEST(ReportPathAllocations, TakingReportsAllocatesNothingPerReport) {
   TestDbFile f;
   Options options;
   options.flush_ms = 200;
-  Worker worker(std::make_unique<Store>(f.path), options);
+  Worker worker(std::make_unique<SqliteStore>(f.path), options);
   ReportChecker checker;
   std::vector<std::string> ids;
   for (int i = 0; i < 12000; ++i) ids.push_back(message_id(i));

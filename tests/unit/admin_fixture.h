@@ -3,16 +3,17 @@
 #include <gtest/gtest.h>
 
 #include "admin/admin_api.h"
+#include "storage/sqlite_store.h"
 #include "test_db.h"
 
 namespace ota {
 
 class AdminFixture : public ::testing::Test {
  protected:
-  AdminFixture() : store(f.path), jobs(store.db()), upgrades(store, jobs, presence, options) {}
+  AdminFixture() : store(f.path), upgrades(store.repositories(), presence, options) {}
 
   rapidjson::Document call(const std::string& request) {
-    AdminContext ctx{store, jobs, &upgrades, presence, now, out};
+    AdminContext ctx{store.readers(), &upgrades, presence, now, out};
     rapidjson::Document doc;
     doc.Parse(handle_admin_request(ctx, request).c_str());
     return doc;
@@ -28,14 +29,13 @@ class AdminFixture : public ::testing::Test {
 
   void report_status(const std::string& device, const std::string& json, const std::string& product = "lamp") {
     auto status = *check_status(json).value;
-    store.save_status({product, device}, next_message_id(), status, now);
+    store.devices().save_status({product, device}, next_message_id(), status, now);
     upgrades.on_status({product, device}, status, now, out);
   }
 
   TestDbFile f;
   Options options;
-  Store store;
-  JobStore jobs;
+  SqliteStore store;
   Presence presence;
   Upgrades upgrades;
   Effects out;

@@ -107,7 +107,7 @@ inline void slow_status_writes(Db& db, int us) {
 // one device (its "app_ver", a number) was first seen committed.
 class CommitWatch {
  public:
-  CommitWatch(const std::string& path, std::string device) : reader_(path, Store::ReadOnly{}), device_(std::move(device)) {
+  CommitWatch(const std::string& path, std::string device) : reader_(path, SqliteStore::ReadOnly{}), device_(std::move(device)) {
     thread_ = std::thread([this] { run(); });
   }
   ~CommitWatch() { stop(); }
@@ -129,7 +129,7 @@ class CommitWatch {
     int newest = 0;
     while (true) {
       const bool last = stop_;  // one more look after stop(): what was committed by then is seen
-      auto d = reader_.find_device({"lamp", device_});
+      auto d = reader_.devices().find_device({"lamp", device_});
       if (d) {
         auto at = d->status.find("\"app_ver\":\"");
         int v = at == std::string::npos ? 0 : std::atoi(d->status.c_str() + at + 11);
@@ -144,7 +144,7 @@ class CommitWatch {
     }
   }
 
-  Store reader_;
+  SqliteStore reader_;
   std::string device_;
   std::atomic<bool> stop_{false};
   mutable std::mutex mutex_;

@@ -11,11 +11,11 @@ class AdminDevices : public AdminFixture {
   AdminDevices() {
     for (int i = 1; i <= 5; ++i) {
       std::string ver = i <= 2 ? "1.0" : "2.0";
-      store.save_status({"lamp", "d" + std::to_string(i)}, next_message_id(),
+      store.devices().save_status({"lamp", "d" + std::to_string(i)}, next_message_id(),
                         *check_status(R"({"firmware_ver":")" + ver + R"("})").value, 1000 + i);
     }
-    store.save_status({"fan", "f1"}, next_message_id(), *check_status(R"({"firmware_ver":"1.0"})").value, 1);
-    store.append_progress({"lamp", "d1"}, "m1", {"firmware", "2.0", 30, "downloading"}, 2000);
+    store.devices().save_status({"fan", "f1"}, next_message_id(), *check_status(R"({"firmware_ver":"1.0"})").value, 1);
+    store.progress().append_progress({"lamp", "d1"}, "m1", {"firmware", "2.0", 30, "downloading"}, 2000);
   }
 };
 

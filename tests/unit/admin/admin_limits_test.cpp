@@ -25,7 +25,7 @@ class AdminLimits : public AdminFixture {
 
   // The raw answer, checked to be valid UTF-8 JSON within the size limit.
   std::string answer(const std::string& request) {
-    AdminContext ctx{store, jobs, &upgrades, presence, now, out};
+    AdminContext ctx{store.readers(), &upgrades, presence, now, out};
     std::string text = handle_admin_request(ctx, request);
     EXPECT_LE(text.size(), kMaxAdminResponseBytes);
     EXPECT_TRUE(is_valid_utf8(text));
@@ -49,7 +49,7 @@ class AdminLimits : public AdminFixture {
   rapidjson::MemoryPoolAllocator<> out_alloc;  // of the parsed answers
 
   int64_t job_count() {
-    auto all = jobs.list_jobs(std::nullopt, std::nullopt, 0, 1000);
+    auto all = store.jobs().list_jobs(std::nullopt, std::nullopt, 0, 1000);
     return static_cast<int64_t>(all.size());
   }
 };
@@ -98,13 +98,13 @@ class LargeStatuses : public AdminLimits {
   // 300 devices with ~16 KB statuses: ~4.8 MB of them in all.
   LargeStatuses() {
     const std::string pad(16000, 'x');
-    store.begin();
+    store.database().begin();
     for (int i = 0; i < 300; ++i) {
       char name[16];
       snprintf(name, sizeof name, "big%03d", i);
       report_status(name, R"({"firmware_ver":"1.0","pad":")" + pad + "\"}");
     }
-    store.commit();
+    store.database().commit();
   }
 };
 
@@ -136,7 +136,7 @@ TEST_F(LargeStatuses, ManyLargeListsStayWithinTheLimit) {
 
 TEST_F(LargeStatuses, ARequestBuildsAtMostItsWorkBudgetOfAnswers) {
   // 100 pages that each read ~4 MiB before they are refused would build 400 MB.
-  AdminContext ctx{store, jobs, &upgrades, presence, now, out};
+  AdminContext ctx{store.readers(), &upgrades, presence, now, out};
   auto doc = parse_json(
       handle_admin_request(ctx, request_of(R"({"command":"listDevices","product":"lamp","limit":1000})", 100)),
       out_alloc);
@@ -156,7 +156,7 @@ TEST_F(LargeStatuses, ARequestBuildsAtMostItsWorkBudgetOfAnswers) {
 
 TEST_F(LargeStatuses, TheBrokerThreadsSmallWorkBudgetTellsWhatMustGoToTheWorker) {
   auto quick = [&](const std::string& request) {
-    AdminContext ctx{store, jobs, nullptr, presence, now, out};
+    AdminContext ctx{store.readers(), nullptr, presence, now, out};
     ctx.work_left = kQuickAdminWorkBytes;
     handle_admin_request(ctx, request);
     return !ctx.work_ran_out;
@@ -181,11 +181,11 @@ TEST_F(AdminLimits, StoredDataThatIsNotUtf8StillGivesAValidAnswer) {
   // As an older plugin, which checked no encoding, could have stored them.
   Statement(store.db(), "UPDATE devices SET status = ?2 WHERE device = ?1").with("d1", "{\"n\":\"\xff\"}").run();
   std::string id = one(std::string(kCreate).insert(1, R"("devices":["d1"],)"))["data"]["jobId"].GetString();
-  auto e = *jobs.find_execution(id, "d1");
-  jobs.append_history(e.id, HistoryEntry{now, "progress", "downloading", 5, "", "bad \xc0\xaf desc"});
-  store.begin();
-  store.append_progress({"lamp", "d1"}, "old", ProgressPayload{"firmware", "1.1", 5, "old \xff"}, now);
-  store.commit();
+  auto e = *store.executions().find_execution(id, "d1");
+  store.history().append_history(e.id, HistoryEntry{now, "progress", "downloading", 5, "", "bad \xc0\xaf desc"});
+  store.database().begin();
+  store.progress().append_progress({"lamp", "d1"}, "old", ProgressPayload{"firmware", "1.1", 5, "old \xff"}, now);
+  store.database().commit();
 
   auto device = parse_json(answer(R"({"commands":[{"command":"getDevice","product":"lamp","device":"d1"},
                                                  {"command":"listDevices","product":"lamp"}]})"),
@@ -203,10 +203,10 @@ TEST_F(AdminLimits, StoredDataThatIsNotUtf8StillGivesAValidAnswer) {
 TEST_F(AdminLimits, GetExecutionPagesItsHistoryNewestFirst) {
   presence.opened(1, {"lamp", "d1"}, "lamp/d1");
   std::string id = one(std::string(kCreate).insert(1, R"("devices":["d1"],)"))["data"]["jobId"].GetString();
-  auto e = *jobs.find_execution(id, "d1");
+  auto e = *store.executions().find_execution(id, "d1");
   const int written = 950;  // and the "sent" entry createUpgrade wrote first: under the 1,000 kept
   for (int i = 0; i < written; ++i) {
-    jobs.append_history(e.id, HistoryEntry{now + 1 + i, "progress", "downloading", i % 100, "", std::to_string(i)});
+    store.history().append_history(e.id, HistoryEntry{now + 1 + i, "progress", "downloading", i % 100, "", std::to_string(i)});
   }
   const std::string base = R"({"command":"getExecution","jobId":")" + id + R"(","product":"lamp","device":"d1")";
   auto first = one(base + "}");
@@ -239,14 +239,14 @@ TEST_F(AdminLimits, GetExecutionPagesItsHistoryNewestFirst) {
 
 TEST_F(LargeStatuses, DeviceRowsAreReadOnlyUntilTheVisitStops) {
   int visited = 0;
-  store.visit_devices("lamp", "", 1000, std::nullopt, [&](DeviceRecord&& record) {
+  store.devices().visit_devices("lamp", "", 1000, std::nullopt, [&](DeviceRecord&& record) {
     EXPECT_FALSE(record.status.empty());
     return ++visited < 3;
   });
   EXPECT_EQ(visited, 3);
   // The statement was released: the next visit starts afresh.
   visited = 0;
-  store.visit_devices("lamp", "big298", 1000, std::nullopt, [&](DeviceRecord&&) { return ++visited > 0; });
+  store.devices().visit_devices("lamp", "big298", 1000, std::nullopt, [&](DeviceRecord&&) { return ++visited > 0; });
   EXPECT_EQ(visited, 2);  // big299 and d1
 }
 

@@ -12,9 +12,9 @@ namespace {
 class BoundedSteps : public AdminFixture {
  protected:
   BoundedSteps() {
-    store.begin();
+    store.database().begin();
     for (int i = 0; i < kDevices; ++i) report_status(name(i), R"({"firmware_ver":"1.0"})");
-    store.commit();
+    store.database().commit();
     out = Effects();
   }
   static constexpr int kDevices = 1200;
@@ -27,7 +27,7 @@ class BoundedSteps : public AdminFixture {
     EXPECT_TRUE(r.HasMember("data"));
     return r.HasMember("data") ? r["data"]["jobId"].GetString() : "";
   }
-  Job job(const std::string& id) { return *jobs.find_job(id); }
+  Job job(const std::string& id) { return *store.jobs().find_job(id); }
   int64_t in_state(const std::string& id, ExecState s) { return job(id).counts[static_cast<size_t>(s)]; }
 };
 

@@ -1,5 +1,5 @@
 #include "ota/presence.h"
-#include "storage/recent_messages.h"
+#include "store/recent_messages.h"
 
 #include <gtest/gtest.h>
 

@@ -36,7 +36,7 @@ class Rollout : public AdminFixture {
     return ids;
   }
 
-  Job job(const std::string& id) { return *jobs.find_job(id); }
+  Job job(const std::string& id) { return *store.jobs().find_job(id); }
 };
 
 }  // namespace
@@ -71,7 +71,7 @@ TEST_F(Rollout, OfflineDevicesDoNotHoldUpTheRollout) {
 TEST_F(Rollout, RateSlotSurvivesARestart) {
   std::string id = create(R"(,"maxPerMinute":60)");
   // A new Upgrades over the same database is what the plugin has after a restart.
-  Upgrades resumed(store, jobs, presence, options);
+  Upgrades resumed(store.repositories(), presence, options);
   out = Effects();
   resumed.tick(now + 500, out);
   EXPECT_TRUE(sends().empty());
@@ -107,7 +107,7 @@ TEST_F(Rollout, AbortCancelsWhatIsQueued) {
   Job j = job(id);
   EXPECT_EQ(j.state, JobState::Aborted);
   EXPECT_EQ(j.count(ExecState::Canceled), 10);
-  auto e = *jobs.find_execution(id, "d25");
+  auto e = *store.executions().find_execution(id, "d25");
   EXPECT_EQ(e.state, ExecState::Canceled);
   EXPECT_EQ(e.reason, "aborted");
   out = Effects();
@@ -142,11 +142,11 @@ TEST_F(Rollout, DynamicJobTakesInDevicesThatReportAMatchingStatusOnce) {
 
 TEST_F(Rollout, DynamicMembershipSurvivesARestart) {
   std::string id = create(R"(,"dynamic":true,"devices":null)");
-  Upgrades resumed(store, jobs, presence, options);
+  Upgrades resumed(store.repositories(), presence, options);
   auto status = *check_status(R"({"firmware_ver":"1.0"})").value;
-  store.save_status({"lamp", "late"}, next_message_id(), status, now);
+  store.devices().save_status({"lamp", "late"}, next_message_id(), status, now);
   resumed.on_status({"lamp", "late"}, status, now, out);
-  EXPECT_TRUE(jobs.find_execution(id, "late"));
+  EXPECT_TRUE(store.executions().find_execution(id, "late"));
 }
 
 TEST_F(Rollout, ExpiredDynamicJobCompletesWhenItsExecutionsFinish) {
@@ -163,9 +163,9 @@ TEST_F(Rollout, ExpiredDynamicJobCompletesWhenItsExecutionsFinish) {
 class HugeJob : public Rollout {
  protected:
   HugeJob() {
-    store.begin();
+    store.database().begin();
     for (int i = 0; i < 2500; ++i) report_status("q" + std::to_string(10000 + i), R"({"firmware_ver":"1.0"})");
-    store.commit();
+    store.database().commit();
     out = Effects();
   }
   void tick_with_no_time_left(int64_t at) { upgrades.tick(at, out, std::chrono::steady_clock::now()); }
@@ -182,7 +182,7 @@ TEST_F(HugeJob, AnAbortCancelsItsQueuedExecutionsAPageAtATime) {
   tick_with_no_time_left(now + 2);
   EXPECT_EQ(job(id).count(ExecState::Queued), 0);
   EXPECT_EQ(job(id).count(ExecState::Canceled), 2500);
-  EXPECT_EQ(jobs.find_execution(id, "q12499")->reason, "aborted");
+  EXPECT_EQ(store.executions().find_execution(id, "q12499")->reason, "aborted");
   EXPECT_EQ(job(id).state, JobState::Aborted);
 }
 
@@ -196,6 +196,6 @@ TEST_F(HugeJob, AnExpiredJobCancelsItsQueuedExecutionsAPageAtATime) {
   tick_with_no_time_left(now + 1001);
   tick_with_no_time_left(now + 1002);
   EXPECT_EQ(job(id).count(ExecState::Canceled), 2520);
-  EXPECT_EQ(jobs.find_execution(id, "q12499")->reason, "expired");
+  EXPECT_EQ(store.executions().find_execution(id, "q12499")->reason, "expired");
   EXPECT_EQ(job(id).state, JobState::Completed);
 }

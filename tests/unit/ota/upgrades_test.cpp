@@ -26,7 +26,7 @@ class UpgradeFlow : public AdminFixture {
   }
 
   Execution execution(const std::string& job_id, const std::string& device) {
-    return *jobs.find_execution(job_id, device);
+    return *store.executions().find_execution(job_id, device);
   }
 
   std::vector<Outgoing> commands_to(const std::string& client_id) {
@@ -41,7 +41,7 @@ class UpgradeFlow : public AdminFixture {
     upgrades.on_progress({"lamp", device}, {"firmware", version, p, "step"}, now, out);
   }
 
-  Job job(const std::string& id) { return *jobs.find_job(id); }
+  Job job(const std::string& id) { return *store.jobs().find_job(id); }
 };
 
 }  // namespace
@@ -93,7 +93,7 @@ TEST_F(UpgradeFlow, ProgressThenTargetVersionSucceedsAndCompletesTheJob) {
   EXPECT_EQ(j.counts[static_cast<size_t>(ExecState::Succeeded)], 1);
   EXPECT_EQ(j.total(), 1);
   // The history holds each report and each state change.
-  auto h = jobs.history(execution(id, "d1").id);
+  auto h = store.history().history(execution(id, "d1").id);
   std::vector<std::string> states;
   for (const auto& entry : h) states.push_back(entry.event + ":" + entry.state);
   EXPECT_EQ(states, (std::vector<std::string>{"state:sent", "progress:downloading", "state:downloading",
@@ -135,7 +135,7 @@ TEST_F(UpgradeFlow, ProgressForAnotherUpgradeChangesNothing) {
   progress("d1", 50, "9.9");
   upgrades.on_progress({"lamp", "d1"}, {"app", "1.1", 50, ""}, now, out);
   EXPECT_EQ(execution(id, "d1").state, ExecState::Sent);
-  EXPECT_TRUE(jobs.history(execution(id, "d1").id).size() == 1u);
+  EXPECT_TRUE(store.history().history(execution(id, "d1").id).size() == 1u);
 }
 
 TEST_F(UpgradeFlow, UnansweredCommandIsResentWithTheSameRequestIdUpToMaxResends) {
@@ -273,7 +273,7 @@ TEST_F(UpgradeFlow, FleetJobKeepsCreatingItsExecutionsAfterARestart) {
   upgrades.set_fill_chunk(2);
   std::string id = create();
   EXPECT_EQ(job(id).total(), 2);
-  Upgrades resumed(store, jobs, presence, options);
+  Upgrades resumed(store.repositories(), presence, options);
   resumed.set_fill_chunk(2);
   resumed.tick(now, out);
   EXPECT_EQ(job(id).total(), 4);
@@ -300,7 +300,7 @@ TEST_F(UpgradeFlow, AnExecutionKeepsItsLast1000HistoryEntries) {
   for (int i = 1; i <= 1500; ++i) {
     upgrades.on_progress({"lamp", "d1"}, {"firmware", "1.1", 10 + i % 50, std::to_string(i)}, now + i, out);
   }
-  auto h = jobs.history(execution(id, "d1").id);
+  auto h = store.history().history(execution(id, "d1").id);
   ASSERT_EQ(h.size(), 1000u);
   EXPECT_EQ(h.front().desc, "501");
   EXPECT_EQ(h.back().desc, "1500");
@@ -308,7 +308,7 @@ TEST_F(UpgradeFlow, AnExecutionKeepsItsLast1000HistoryEntries) {
   // Still recorded as before, and still capped, after the state changes.
   progress("d1", 100);
   report_status("d1", R"({"firmware_ver":"1.1"})");
-  h = jobs.history(execution(id, "d1").id);
+  h = store.history().history(execution(id, "d1").id);
   ASSERT_EQ(h.size(), 1000u);
   EXPECT_EQ(h.back().event + ":" + h.back().state, "state:succeeded");
   EXPECT_EQ(h.front().desc, "504");

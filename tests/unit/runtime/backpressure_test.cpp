@@ -60,7 +60,7 @@ int late(const Flood& f, const CommitWatch& watch, int flush_ms) {
 
 TEST(BackPressure, AReportIsAcceptedOnlyWhenItWillBeCommittedInTime) {
   TestDbFile f;
-  auto store = std::make_unique<Store>(f.path);
+  auto store = std::make_unique<SqliteStore>(f.path);
   slow_status_writes(store->db(), 1000);  // a status costs at least 1 ms: ~1,000 a second at most
   Options o;
   o.flush_ms = 200;
@@ -88,7 +88,7 @@ TEST(BackPressure, ReportsBelowTheCapacityNeverWait) {
   TestDbFile f;
   Options o;
   o.flush_ms = 200;
-  Worker worker(std::make_unique<Store>(f.path), o);
+  Worker worker(std::make_unique<SqliteStore>(f.path), o);
   for (int i = 1; i <= 200; ++i) {
     ASSERT_TRUE(worker.submit(status_report("d" + std::to_string(i % 7), "m" + std::to_string(i), R"({"v":"1"})")));
     if (i % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -100,7 +100,7 @@ TEST(BackPressure, ReportsBelowTheCapacityNeverWait) {
 
 TEST(BackPressure, ReportsWaitOrAreRefusedWhileAnAdminRequestThatChangesStateRuns) {
   TestDbFile f;
-  auto store = std::make_unique<Store>(f.path);
+  auto store = std::make_unique<SqliteStore>(f.path);
   add_sleep_function(store->db());
   // Each execution the request creates takes 100 ms: it runs ~500 ms, far over flush_ms.
   store->db().exec("CREATE TEMP TRIGGER slow_job AFTER INSERT ON executions BEGIN SELECT test_sleep_us(100000); END");
@@ -138,7 +138,7 @@ TEST(BackPressure, WhileARolloutIsUnderWayReportsAreCountedAtTheirPriceAsTransit
   TestDbFile f;
   Options o;
   o.flush_ms = 200;
-  Worker worker(std::make_unique<Store>(f.path), o);
+  Worker worker(std::make_unique<SqliteStore>(f.path), o);
   for (int i = 0; i < 400; ++i) {
     ASSERT_TRUE(worker.submit(status_report("d" + std::to_string(i % 4), "b" + std::to_string(i),
                                             R"({"firmware_ver":"1.0","n":")" + std::to_string(i) + "\"}")));

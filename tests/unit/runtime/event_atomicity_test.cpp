@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
-#include "storage/job_store.h"
+#include "storage/sqlite_store.h"
 #include "worker_helpers.h"
 
 using namespace ota;
@@ -20,7 +20,7 @@ void fail_when(Db& db, const std::string& name, const std::string& on, const std
 
 // A worker committing every 20 ms over a store whose `on` fails `when`.
 std::unique_ptr<Worker> worker_failing(const TestDbFile& f, const std::string& on, const std::string& when) {
-  auto store = std::make_unique<Store>(f.path);
+  auto store = std::make_unique<SqliteStore>(f.path);
   fail_when(store->db(), "boom", on, when);
   Options o;
   o.flush_ms = 20;
@@ -41,7 +41,7 @@ const char* kUpgrade =
 
 TEST(EventAtomicity, AStatusThatFailsPartWayLeavesNothingAndTheOthersAreCommitted) {
   TestDbFile f;
-  auto store = std::make_unique<Store>(f.path);
+  auto store = std::make_unique<SqliteStore>(f.path);
   // save_status writes the device's row, then its versions: the versions fail.
   fail_when(store->db(), "boom", "INSERT ON device_versions", "NEW.version = 'boom'");
   Worker worker(std::move(store), one_group_commit());
@@ -54,10 +54,10 @@ TEST(EventAtomicity, AStatusThatFailsPartWayLeavesNothingAndTheOthersAreCommitte
   Handed handed;
   handed.take(worker);
 
-  Store store2(f.path);
-  for (const char* d : {"d1", "d3", "d5"}) EXPECT_TRUE(store2.find_device({"lamp", d})) << d;
-  for (const char* d : {"d2", "d4"}) EXPECT_FALSE(store2.find_device({"lamp", d})) << d;
-  EXPECT_EQ(store2.list_devices("lamp", "", 10, VersionFilter{"app_ver", "1"}).size(), 1u);
+  SqliteStore store2(f.path);
+  for (const char* d : {"d1", "d3", "d5"}) EXPECT_TRUE(store2.devices().find_device({"lamp", d})) << d;
+  for (const char* d : {"d2", "d4"}) EXPECT_FALSE(store2.devices().find_device({"lamp", d})) << d;
+  EXPECT_EQ(store2.devices().list_devices("lamp", "", 10, VersionFilter{"app_ver", "1"}).size(), 1u);
   EXPECT_TRUE(handed.logged("status report m2 of lamp/d2 failed, nothing of it kept: ")) << handed.logs.size();
   EXPECT_TRUE(handed.logged("injected failure"));
   EXPECT_EQ(worker.stats().lost_reports, 2u);
@@ -84,15 +84,14 @@ TEST(EventAtomicity, AProgressReportThatFailsPartWayIsForgottenWholly) {
   EXPECT_TRUE(worker.submit(progress_report("p2", 44, "d1", "1.1")));
   ASSERT_TRUE(wait_idle(worker));
 
-  Store reader(f.path, Store::ReadOnly{});
+  SqliteStore reader(f.path, SqliteStore::ReadOnly{});
   std::vector<int> stored;
-  for (const auto& r : reader.recent_progress({"lamp", "d1"}, 10)) stored.push_back(r.progress);
+  for (const auto& r : reader.progress().recent_progress({"lamp", "d1"}, 10)) stored.push_back(r.progress);
   EXPECT_EQ(stored, (std::vector<int>{44, 43, 10}));
-  JobStore jobs(reader.db());
-  auto e = jobs.unfinished_executions({"lamp", "d1"});
+  auto e = reader.executions().unfinished_executions({"lamp", "d1"});
   ASSERT_EQ(e.size(), 1u);
   EXPECT_EQ(e[0].progress, 44);
-  for (const auto& h : jobs.history(e[0].id)) EXPECT_NE(h.progress, 42);
+  for (const auto& h : reader.history().history(e[0].id)) EXPECT_NE(h.progress, 42);
   EXPECT_EQ(worker.stats().lost_reports, 1u);
 }
 
@@ -128,13 +127,12 @@ TEST(EventAtomicity, AFailedAdminCommandIsAnsweredInternalAndLeavesNothingTheOth
   handed.take(worker);
   for (const auto& p : handed.publishes) EXPECT_NE(p.client_id, "lamp/d2") << p.topic;
 
-  Store reader(f.path, Store::ReadOnly{});
-  JobStore jobs(reader.db());
-  EXPECT_EQ(jobs.list_jobs(std::nullopt, std::nullopt, INT64_MAX, 10).size(), 1u);
-  EXPECT_EQ(jobs.unfinished_executions({"lamp", "d2"}).size(), 0u);
-  EXPECT_EQ(jobs.unfinished_executions({"lamp", "d1"}).size(), 1u);
-  EXPECT_EQ(jobs.unfinished_executions({"lamp", "d9"}).size(), 0u);
-  EXPECT_TRUE(reader.find_device({"lamp", "d9"}));
+  SqliteStore reader(f.path, SqliteStore::ReadOnly{});
+  EXPECT_EQ(reader.jobs().list_jobs(std::nullopt, std::nullopt, INT64_MAX, 10).size(), 1u);
+  EXPECT_EQ(reader.executions().unfinished_executions({"lamp", "d2"}).size(), 0u);
+  EXPECT_EQ(reader.executions().unfinished_executions({"lamp", "d1"}).size(), 1u);
+  EXPECT_EQ(reader.executions().unfinished_executions({"lamp", "d9"}).size(), 0u);
+  EXPECT_TRUE(reader.devices().find_device({"lamp", "d9"}));
   EXPECT_EQ(worker.stats().lost_reports, 0u);
 }
 
@@ -162,14 +160,13 @@ TEST(EventAtomicity, ATimerStepThatFailsPartWayLeavesNothing) {
   ASSERT_TRUE(handed.logged("timers failed, nothing of them kept: ")) << handed.logs.size();
   ASSERT_TRUE(wait_idle(worker));
   worker.stop();
-  Store reader(f.path, Store::ReadOnly{});
-  JobStore jobs(reader.db());
+  SqliteStore reader(f.path, SqliteStore::ReadOnly{});
   for (const char* d : {"d1", "d2"}) {
-    auto e = jobs.unfinished_executions({"lamp", d});
+    auto e = reader.executions().unfinished_executions({"lamp", d});
     ASSERT_EQ(e.size(), 1u) << d;
     EXPECT_EQ(e[0].state, ExecState::Sent) << d;
   }
-  auto job = jobs.list_jobs(std::nullopt, std::nullopt, INT64_MAX, 1);
+  auto job = reader.jobs().list_jobs(std::nullopt, std::nullopt, INT64_MAX, 1);
   ASSERT_EQ(job.size(), 1u);
   EXPECT_EQ(job[0].counts[static_cast<size_t>(ExecState::TimedOut)], 0);
   EXPECT_EQ(job[0].counts[static_cast<size_t>(ExecState::Sent)], 2);

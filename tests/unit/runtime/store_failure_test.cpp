@@ -13,14 +13,14 @@ using namespace ota_test_worker;
 namespace {
 
 // A database that may not grow past its size, with pages the test can free.
-std::unique_ptr<Store> full_store(const std::string& path) {
+std::unique_ptr<SqliteStore> full_store(const std::string& path) {
   {
-    Store s(path);
+    SqliteStore s(path);
     s.db().exec("CREATE TABLE filler (b BLOB)");
     s.db().exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) "
                 "INSERT INTO filler SELECT randomblob(15000) FROM n");
   }
-  auto store = std::make_unique<Store>(path);
+  auto store = std::make_unique<SqliteStore>(path);
   Statement pages(store->db(), "PRAGMA page_count");
   pages.step();
   const int64_t n = pages.int_at(0);
@@ -101,9 +101,9 @@ TEST(StoreFailure, ReportsAreRefusedWhileItCannotWriteAndNothingAcceptedIsLost) 
   EXPECT_TRUE(worker.all_committed());
   EXPECT_GT(worker.stats().refused, 0u);
 
-  Store reader(f.path, Store::ReadOnly{});
+  SqliteStore reader(f.path, SqliteStore::ReadOnly{});
   int missing = 0;
-  for (int i : accepted) missing += !reader.find_device({"lamp", "d" + std::to_string(i)});
+  for (int i : accepted) missing += !reader.devices().find_device({"lamp", "d" + std::to_string(i)});
   EXPECT_EQ(missing, 0) << accepted.size() << " accepted";
 }
 
@@ -129,7 +129,7 @@ TEST(StoreFailure, ADatabaseFileRemovedWhileOpenIsAFailureNotASilentLoss) {
   Options o;
   o.flush_ms = 20;
   o.db_path = f.path;
-  Worker worker(std::make_unique<Store>(f.path), o);
+  Worker worker(std::make_unique<SqliteStore>(f.path), o);
   Handed handed;
   ASSERT_TRUE(worker.submit(status_report("d1", "m1", R"({"app_ver":"1"})")));
   ASSERT_TRUE(wait_idle(worker));

@@ -36,7 +36,7 @@ TEST(Worker, StopCommitsEverythingAccepted) {
   TestDbFile f;
   size_t accepted = 0;
   {
-    Worker worker(std::make_unique<Store>(f.path), fast_options());
+    Worker worker(std::make_unique<SqliteStore>(f.path), fast_options());
     for (int i = 0; i < 500; ++i) {
       accepted += worker.submit(status_report("d" + std::to_string(i), "m", R"({"app_ver":"1"})"));
     }
@@ -44,13 +44,13 @@ TEST(Worker, StopCommitsEverythingAccepted) {
     EXPECT_TRUE(worker.all_committed());
   }
   EXPECT_GT(accepted, 0u);
-  Store store(f.path);
-  EXPECT_EQ(store.list_devices("lamp", "", 1000, std::nullopt).size(), accepted);
+  SqliteStore store(f.path);
+  EXPECT_EQ(store.devices().list_devices("lamp", "", 1000, std::nullopt).size(), accepted);
 }
 
 TEST(Worker, AdminAnswerSeesEveryEarlierReportAndCarriesTheCorrelation) {
   TestDbFile f;
-  Worker worker(std::make_unique<Store>(f.path), fast_options());
+  Worker worker(std::make_unique<SqliteStore>(f.path), fast_options());
   worker.submit(status_report("d1", "m1", R"({"app_ver":"1"})"));
   worker.submit(status_report("d1", "m2", R"({"app_ver":"2"})"));
   AdminRequest req{"admin", R"({"commands":[{"command":"getDevice","product":"lamp","device":"d1"}]})", "resp/t",
@@ -67,20 +67,20 @@ TEST(Worker, AdminAnswerSeesEveryEarlierReportAndCarriesTheCorrelation) {
 TEST(Worker, RepeatedMessageIdIsAppliedOnce) {
   TestDbFile f;
   {
-    Worker worker(std::make_unique<Store>(f.path), fast_options());
+    Worker worker(std::make_unique<SqliteStore>(f.path), fast_options());
     worker.submit(progress_report("m1", 10));
     worker.submit(progress_report("m1", 10));  // QoS 1 retransmission
     worker.submit(progress_report("m2", 20));
     worker.submit(status_report("d1", "m1", R"({"app_ver":"9"})"));  // same id space as progress
   }
-  Store store(f.path);
-  EXPECT_EQ(store.recent_progress({"lamp", "d1"}, 10).size(), 2u);
-  EXPECT_FALSE(store.find_device({"lamp", "d1"}));
+  SqliteStore store(f.path);
+  EXPECT_EQ(store.progress().recent_progress({"lamp", "d1"}, 10).size(), 2u);
+  EXPECT_FALSE(store.devices().find_device({"lamp", "d1"}));
 }
 
 TEST(Worker, PresenceFollowsConnectionEvents) {
   TestDbFile f;
-  Worker worker(std::make_unique<Store>(f.path), fast_options());
+  Worker worker(std::make_unique<SqliteStore>(f.path), fast_options());
   worker.submit(status_report("d1", "m1", "{}"));
   worker.submit(ConnectionOpened{7, {"lamp", "d1"}, "lamp/d1"});
   worker.submit(AdminRequest{"admin", R"({"commands":[{"command":"getDevice","product":"lamp","device":"d1"}]})",
@@ -99,16 +99,16 @@ TEST(Worker, PresenceFollowsConnectionEvents) {
 TEST(Worker, AProgressIdSeenBeforeARestartIsNotAppliedAfterIt) {
   TestDbFile f;
   {
-    Worker worker(std::make_unique<Store>(f.path), fast_options());
+    Worker worker(std::make_unique<SqliteStore>(f.path), fast_options());
     worker.submit(progress_report("m1", 10));
   }
   {
-    Worker worker(std::make_unique<Store>(f.path), fast_options());
+    Worker worker(std::make_unique<SqliteStore>(f.path), fast_options());
     worker.submit(progress_report("m1", 10));  // the retransmission after a restart
     worker.submit(progress_report("m2", 20));
   }
-  Store store(f.path);
-  auto history = store.recent_progress({"lamp", "d1"}, 10);
+  SqliteStore store(f.path);
+  auto history = store.progress().recent_progress({"lamp", "d1"}, 10);
   ASSERT_EQ(history.size(), 2u);
   EXPECT_EQ(history[0].message_id, "m2");
   EXPECT_EQ(history[1].message_id, "m1");
@@ -118,8 +118,8 @@ TEST(Worker, ReportsAloneAreCommittedByTheGroupCommitWithoutAnyOtherEvent) {
   TestDbFile f;
   Options options;
   options.flush_ms = 200;
-  Worker worker(std::make_unique<Store>(f.path), options);
-  Store reader(f.path, Store::ReadOnly{});
+  Worker worker(std::make_unique<SqliteStore>(f.path), options);
+  SqliteStore reader(f.path, SqliteStore::ReadOnly{});
   worker.submit(progress_report("m1", 10));
   worker.submit(progress_report("m2", 20));
   // Nothing else arrives: the open transaction must still be committed on its own.
@@ -128,14 +128,14 @@ TEST(Worker, ReportsAloneAreCommittedByTheGroupCommitWithoutAnyOtherEvent) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ASSERT_TRUE(worker.idle());
-  EXPECT_EQ(reader.recent_progress({"lamp", "d1"}, 10).size(), 2u);
+  EXPECT_EQ(reader.progress().recent_progress({"lamp", "d1"}, 10).size(), 2u);
 }
 
 TEST(Worker, AnAdminRequestDoesNotWaitForTheGroupCommit) {
   TestDbFile f;
   Options options;
   options.flush_ms = 60000;  // reports alone would wait 30 s
-  Worker worker(std::make_unique<Store>(f.path), options);
+  Worker worker(std::make_unique<SqliteStore>(f.path), options);
   worker.submit(status_report("d1", "m1", R"({"app_ver":"7"})"));
   worker.submit(AdminRequest{"admin", R"({"commands":[{"command":"getDevice","product":"lamp","device":"d1"}]})",
                              "r", std::nullopt});
@@ -153,8 +153,8 @@ TEST(Worker, ReportsWaitForTheHandOverAndAnEventAfterThemStillSeesThem) {
   TestDbFile f;
   Options options;
   options.flush_ms = 60000;  // reports alone wait 15 s for their group commit
-  Worker worker(std::make_unique<Store>(f.path), options);
-  Store reader(f.path, Store::ReadOnly{});
+  Worker worker(std::make_unique<SqliteStore>(f.path), options);
+  SqliteStore reader(f.path, SqliteStore::ReadOnly{});
   ReportChecker checker;
   auto take = [&](const std::string& id, int progress) {
     ReportView view;
@@ -172,7 +172,7 @@ TEST(Worker, ReportsWaitForTheHandOverAndAnEventAfterThemStillSeesThem) {
             "");
   ASSERT_TRUE(worker.submit_report(status, unix_ms()));
   EXPECT_FALSE(worker.idle());
-  EXPECT_TRUE(reader.recent_progress({"lamp", "d1"}, 10).empty());  // nothing committed: no group commit for 15 s
+  EXPECT_TRUE(reader.progress().recent_progress({"lamp", "d1"}, 10).empty());  // nothing committed: no group commit for 15 s
   // The admin request hands the reports over before it: its answer sees them.
   worker.submit(AdminRequest{"admin", R"({"commands":[{"command":"getDevice","product":"lamp","device":"d1"}]})",
                              "r", std::nullopt});
@@ -180,13 +180,13 @@ TEST(Worker, ReportsWaitForTheHandOverAndAnEventAfterThemStillSeesThem) {
   ASSERT_TRUE(answer);
   EXPECT_NE(answer->payload.find(R"("status":{"app_ver":"3"})"), std::string::npos) << answer->payload;
   EXPECT_NE(answer->payload.find(R"("messageId":"m3")"), std::string::npos) << answer->payload;
-  EXPECT_EQ(reader.recent_progress({"lamp", "d1"}, 10).size(), 3u);
+  EXPECT_EQ(reader.progress().recent_progress({"lamp", "d1"}, 10).size(), 3u);
 }
 
 TEST(Worker, AHandOverAloneGetsTheReportsCommitted) {
   TestDbFile f;
-  Worker worker(std::make_unique<Store>(f.path), fast_options());
-  Store reader(f.path, Store::ReadOnly{});
+  Worker worker(std::make_unique<SqliteStore>(f.path), fast_options());
+  SqliteStore reader(f.path, SqliteStore::ReadOnly{});
   ReportChecker checker;
   for (int i = 0; i < 600; ++i) {  // more than a batch: part is handed over on the way
     ReportView view;
@@ -202,5 +202,5 @@ TEST(Worker, AHandOverAloneGetsTheReportsCommitted) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   ASSERT_TRUE(worker.idle());
-  for (const char* d : {"d0", "d1", "d2"}) EXPECT_EQ(reader.recent_progress({"lamp", d}, 1000).size(), 200u) << d;
+  for (const char* d : {"d0", "d1", "d2"}) EXPECT_EQ(reader.progress().recent_progress({"lamp", d}, 1000).size(), 200u) << d;
 }

@@ -1,4 +1,4 @@
-#include "storage/store.h"
+#include "storage/sqlite_store.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include <chrono>
 
 #include "storage/db_path.h"
-#include "storage/job_store.h"
+#include "storage/sqlite_store.h"
 #include "storage/schema.h"
 #include "test_db.h"
 
@@ -20,9 +20,9 @@ StatusPayload status(const std::string& json) { return *check_status(json).value
 
 }  // namespace
 
-TEST(Store, NewDatabaseGetsTheLatestSchemaInWalMode) {
+TEST(SqliteStore, NewDatabaseGetsTheLatestSchemaInWalMode) {
   TestDbFile f;
-  Store store(f.path);
+  SqliteStore store(f.path);
   EXPECT_EQ(store.schema_version(), static_cast<int>(migrations().size()));
   Db db(f.path);
   Statement mode(db, "PRAGMA journal_mode");
@@ -30,21 +30,21 @@ TEST(Store, NewDatabaseGetsTheLatestSchemaInWalMode) {
   EXPECT_EQ(mode.text_at(0), "wal");
 }
 
-TEST(Store, DatabaseFromANewerPluginIsRefused) {
+TEST(SqliteStore, DatabaseFromANewerPluginIsRefused) {
   TestDbFile f;
   {
     Db db(f.path);
     db.exec("PRAGMA user_version = 999");
   }
   try {
-    Store store(f.path);
+    SqliteStore store(f.path);
     FAIL() << "a newer database was opened";
   } catch (const SqliteError& e) {
     EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
   }
 }
 
-TEST(Store, OlderDatabaseIsUpgradedInPlaceKeepingItsData) {
+TEST(SqliteStore, OlderDatabaseIsUpgradedInPlaceKeepingItsData) {
   TestDbFile f;
   {
     // A version-1 database with a device in it.
@@ -53,79 +53,79 @@ TEST(Store, OlderDatabaseIsUpgradedInPlaceKeepingItsData) {
     db.exec("PRAGMA user_version = 1");
     db.exec("INSERT INTO devices VALUES ('lamp','d1','{}',7)");
   }
-  Store store(f.path);
+  SqliteStore store(f.path);
   EXPECT_EQ(store.schema_version(), static_cast<int>(migrations().size()));
-  ASSERT_TRUE(store.find_device({"lamp", "d1"}));
+  ASSERT_TRUE(store.devices().find_device({"lamp", "d1"}));
 }
 
-TEST(Store, StatusReplacesThePreviousOneAndSurvivesReopen) {
+TEST(SqliteStore, StatusReplacesThePreviousOneAndSurvivesReopen) {
   TestDbFile f;
   {
-    Store store(f.path);
-    store.begin();
-    store.save_status({"lamp", "d1"}, next_message_id(), status(R"({"firmware_ver":"1.0","app_ver":"1"})"), 10);
-    store.save_status({"lamp", "d1"}, next_message_id(), status(R"({"firmware_ver":"1.1"})"), 20);
-    store.commit();
+    SqliteStore store(f.path);
+    store.database().begin();
+    store.devices().save_status({"lamp", "d1"}, next_message_id(), status(R"({"firmware_ver":"1.0","app_ver":"1"})"), 10);
+    store.devices().save_status({"lamp", "d1"}, next_message_id(), status(R"({"firmware_ver":"1.1"})"), 20);
+    store.database().commit();
   }
-  Store store(f.path);
-  auto d = store.find_device({"lamp", "d1"});
+  SqliteStore store(f.path);
+  auto d = store.devices().find_device({"lamp", "d1"});
   ASSERT_TRUE(d);
   EXPECT_EQ(d->status, R"({"firmware_ver":"1.1"})");
   EXPECT_EQ(d->status_at, 20);
   // The replaced status's versions are gone from the version index too.
-  EXPECT_TRUE(store.list_devices("lamp", "", 10, VersionFilter{"app_ver", "1"}).empty());
-  EXPECT_EQ(store.list_devices("lamp", "", 10, VersionFilter{"firmware_ver", "1.1"}).size(), 1u);
-  EXPECT_FALSE(store.find_device({"lamp", "d2"}));
+  EXPECT_TRUE(store.devices().list_devices("lamp", "", 10, VersionFilter{"app_ver", "1"}).empty());
+  EXPECT_EQ(store.devices().list_devices("lamp", "", 10, VersionFilter{"firmware_ver", "1.1"}).size(), 1u);
+  EXPECT_FALSE(store.devices().find_device({"lamp", "d2"}));
 }
 
-TEST(Store, RecentProgressIdsAreNewestFirst) {
+TEST(SqliteStore, RecentProgressIdsAreNewestFirst) {
   TestDbFile f;
-  Store store(f.path);
-  for (const char* id : {"a", "b", "c"}) store.append_progress({"lamp", "d1"}, id, {"firmware", "1.1", 10, ""}, 1);
-  store.append_progress({"lamp", "d2"}, "x", {"firmware", "1.1", 10, ""}, 1);
-  EXPECT_EQ(store.recent_progress_ids({"lamp", "d1"}, 2), (std::vector<std::string>{"c", "b"}));
+  SqliteStore store(f.path);
+  for (const char* id : {"a", "b", "c"}) store.progress().append_progress({"lamp", "d1"}, id, {"firmware", "1.1", 10, ""}, 1);
+  store.progress().append_progress({"lamp", "d2"}, "x", {"firmware", "1.1", 10, ""}, 1);
+  EXPECT_EQ(store.progress().recent_progress_ids({"lamp", "d1"}, 2), (std::vector<std::string>{"c", "b"}));
 }
 
-TEST(Store, TheStatusItHoldsIsNotAppliedAgain) {
+TEST(SqliteStore, TheStatusItHoldsIsNotAppliedAgain) {
   TestDbFile f;
-  Store store(f.path);
-  EXPECT_TRUE(store.save_status({"lamp", "d1"}, "s1", status(R"({"app_ver":"1"})"), 1));
-  EXPECT_FALSE(store.save_status({"lamp", "d1"}, "s1", status(R"({"app_ver":"1"})"), 2));
-  EXPECT_EQ(store.find_device({"lamp", "d1"})->status_at, 1);
-  EXPECT_TRUE(store.save_status({"lamp", "d1"}, "s2", status(R"({"app_ver":"2"})"), 3));
+  SqliteStore store(f.path);
+  EXPECT_TRUE(store.devices().save_status({"lamp", "d1"}, "s1", status(R"({"app_ver":"1"})"), 1));
+  EXPECT_FALSE(store.devices().save_status({"lamp", "d1"}, "s1", status(R"({"app_ver":"1"})"), 2));
+  EXPECT_EQ(store.devices().find_device({"lamp", "d1"})->status_at, 1);
+  EXPECT_TRUE(store.devices().save_status({"lamp", "d1"}, "s2", status(R"({"app_ver":"2"})"), 3));
 }
 
-TEST(Store, ProgressHistoryIsNewestFirst) {
+TEST(SqliteStore, ProgressHistoryIsNewestFirst) {
   TestDbFile f;
-  Store store(f.path);
-  store.append_progress({"lamp", "d1"}, "a", {"firmware", "1.1", 10, "downloading"}, 1);
-  store.append_progress({"lamp", "d1"}, "b", {"firmware", "1.1", -2, ""}, 2);
-  store.append_progress({"lamp", "d2"}, "c", {"firmware", "1.1", 50, ""}, 3);
-  auto h = store.recent_progress({"lamp", "d1"}, 10);
+  SqliteStore store(f.path);
+  store.progress().append_progress({"lamp", "d1"}, "a", {"firmware", "1.1", 10, "downloading"}, 1);
+  store.progress().append_progress({"lamp", "d1"}, "b", {"firmware", "1.1", -2, ""}, 2);
+  store.progress().append_progress({"lamp", "d2"}, "c", {"firmware", "1.1", 50, ""}, 3);
+  auto h = store.progress().recent_progress({"lamp", "d1"}, 10);
   ASSERT_EQ(h.size(), 2u);
   EXPECT_EQ(h[0].message_id, "b");
   EXPECT_EQ(h[0].progress, -2);
   EXPECT_EQ(h[1].desc, "downloading");
-  EXPECT_EQ(store.recent_progress({"lamp", "d1"}, 1).size(), 1u);
+  EXPECT_EQ(store.progress().recent_progress({"lamp", "d1"}, 1).size(), 1u);
 }
 
-TEST(Store, ProgressHistorySpansCommitsNewestFirstAndSurvivesReopen) {
+TEST(SqliteStore, ProgressHistorySpansCommitsNewestFirstAndSurvivesReopen) {
   TestDbFile f;
   const DeviceKey d1{"lamp", "d1"};
   {
-    Store store(f.path);
+    SqliteStore store(f.path);
     int at = 0;
     for (int commit = 0; commit < 3; ++commit) {  // three chunks of three reports
-      store.begin();
+      store.database().begin();
       for (int i = 0; i < 3; ++i, ++at) {
-        store.append_progress(d1, "m" + std::to_string(at), {"firmware", "1.1", at, at % 2 ? "" : "step"}, at);
+        store.progress().append_progress(d1, "m" + std::to_string(at), {"firmware", "1.1", at, at % 2 ? "" : "step"}, at);
       }
-      store.append_progress({"lamp", "d2"}, "x" + std::to_string(commit), {"app", "2", 1, ""}, at);
-      store.commit();
+      store.progress().append_progress({"lamp", "d2"}, "x" + std::to_string(commit), {"app", "2", 1, ""}, at);
+      store.database().commit();
     }
   }
-  Store store(f.path);
-  auto h = store.recent_progress(d1, 5);
+  SqliteStore store(f.path);
+  auto h = store.progress().recent_progress(d1, 5);
   ASSERT_EQ(h.size(), 5u);
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(h[static_cast<size_t>(i)].message_id, "m" + std::to_string(8 - i));
@@ -133,27 +133,27 @@ TEST(Store, ProgressHistorySpansCommitsNewestFirstAndSurvivesReopen) {
     EXPECT_EQ(h[static_cast<size_t>(i)].at, 8 - i);
     EXPECT_EQ(h[static_cast<size_t>(i)].desc, (8 - i) % 2 ? "" : "step");
   }
-  EXPECT_EQ(store.recent_progress(d1, 100).size(), 9u);
-  EXPECT_EQ(store.recent_progress_ids({"lamp", "d2"}, 100), (std::vector<std::string>{"x2", "x1", "x0"}));
+  EXPECT_EQ(store.progress().recent_progress(d1, 100).size(), 9u);
+  EXPECT_EQ(store.progress().recent_progress_ids({"lamp", "d2"}, 100), (std::vector<std::string>{"x2", "x1", "x0"}));
 }
 
-TEST(Store, BufferedProgressIsReadBeforeCommitAndGoneAfterRollback) {
+TEST(SqliteStore, BufferedProgressIsReadBeforeCommitAndGoneAfterRollback) {
   TestDbFile f;
-  Store store(f.path);
+  SqliteStore store(f.path);
   const DeviceKey d1{"lamp", "d1"};
-  store.begin();
-  store.append_progress(d1, "kept", {"firmware", "1.1", 10, ""}, 1);
-  store.commit();
-  store.begin();
-  store.append_progress(d1, "dropped", {"firmware", "1.1", 20, ""}, 2);
-  EXPECT_EQ(store.recent_progress_ids(d1, 10), (std::vector<std::string>{"dropped", "kept"}));
-  store.rollback();
-  EXPECT_EQ(store.recent_progress_ids(d1, 10), (std::vector<std::string>{"kept"}));
-  Store reader(f.path, Store::ReadOnly{});
-  EXPECT_EQ(reader.recent_progress_ids(d1, 10), (std::vector<std::string>{"kept"}));
+  store.database().begin();
+  store.progress().append_progress(d1, "kept", {"firmware", "1.1", 10, ""}, 1);
+  store.database().commit();
+  store.database().begin();
+  store.progress().append_progress(d1, "dropped", {"firmware", "1.1", 20, ""}, 2);
+  EXPECT_EQ(store.progress().recent_progress_ids(d1, 10), (std::vector<std::string>{"dropped", "kept"}));
+  store.database().rollback();
+  EXPECT_EQ(store.progress().recent_progress_ids(d1, 10), (std::vector<std::string>{"kept"}));
+  SqliteStore reader(f.path, SqliteStore::ReadOnly{});
+  EXPECT_EQ(reader.progress().recent_progress_ids(d1, 10), (std::vector<std::string>{"kept"}));
 }
 
-TEST(Store, ProgressReportsOfAVersion7DatabaseBecomeChunksInOrder) {
+TEST(SqliteStore, ProgressReportsOfAVersion7DatabaseBecomeChunksInOrder) {
   TestDbFile f;
   {
     Db db(f.path);
@@ -163,9 +163,9 @@ TEST(Store, ProgressReportsOfAVersion7DatabaseBecomeChunksInOrder) {
             "('lamp','d1','a','firmware','1.1',10,'downloading',1), ('lamp','d2','z','app','2',5,NULL,2), "
             "('lamp','d1','b','firmware','1.1',-2,NULL,3)");
   }
-  Store store(f.path);
+  SqliteStore store(f.path);
   ASSERT_EQ(store.schema_version(), static_cast<int>(migrations().size()));
-  auto h = store.recent_progress({"lamp", "d1"}, 10);
+  auto h = store.progress().recent_progress({"lamp", "d1"}, 10);
   ASSERT_EQ(h.size(), 2u);
   EXPECT_EQ(h[0].message_id, "b");
   EXPECT_EQ(h[0].progress, -2);
@@ -175,50 +175,50 @@ TEST(Store, ProgressReportsOfAVersion7DatabaseBecomeChunksInOrder) {
   EXPECT_EQ(h[1].version, "1.1");
   EXPECT_EQ(h[1].desc, "downloading");
   EXPECT_EQ(h[1].at, 1);
-  EXPECT_EQ(store.recent_progress_ids({"lamp", "d2"}, 10), (std::vector<std::string>{"z"}));
+  EXPECT_EQ(store.progress().recent_progress_ids({"lamp", "d2"}, 10), (std::vector<std::string>{"z"}));
   // New reports continue the migrated chain.
-  store.begin();
-  store.append_progress({"lamp", "d1"}, "c", {"firmware", "1.1", 50, ""}, 4);
-  store.commit();
-  EXPECT_EQ(store.recent_progress_ids({"lamp", "d1"}, 10), (std::vector<std::string>{"c", "b", "a"}));
+  store.database().begin();
+  store.progress().append_progress({"lamp", "d1"}, "c", {"firmware", "1.1", 50, ""}, 4);
+  store.database().commit();
+  EXPECT_EQ(store.progress().recent_progress_ids({"lamp", "d1"}, 10), (std::vector<std::string>{"c", "b", "a"}));
 }
 
-TEST(Store, DevicesArePagedByNameWithinAProduct) {
+TEST(SqliteStore, DevicesArePagedByNameWithinAProduct) {
   TestDbFile f;
-  Store store(f.path);
-  for (const char* name : {"c", "a", "b", "d"}) store.save_status({"lamp", name}, next_message_id(), status("{}"), 1);
-  store.save_status({"fan", "a"}, next_message_id(), status("{}"), 1);
-  auto first = store.list_devices("lamp", "", 3, std::nullopt);
+  SqliteStore store(f.path);
+  for (const char* name : {"c", "a", "b", "d"}) store.devices().save_status({"lamp", name}, next_message_id(), status("{}"), 1);
+  store.devices().save_status({"fan", "a"}, next_message_id(), status("{}"), 1);
+  auto first = store.devices().list_devices("lamp", "", 3, std::nullopt);
   ASSERT_EQ(first.size(), 3u);
   EXPECT_EQ(first[0].key.device, "a");
   EXPECT_EQ(first[2].key.device, "c");
-  auto rest = store.list_devices("lamp", "c", 3, std::nullopt);
+  auto rest = store.devices().list_devices("lamp", "c", 3, std::nullopt);
   ASSERT_EQ(rest.size(), 1u);
   EXPECT_EQ(rest[0].key.device, "d");
 }
 
-TEST(Store, AStatusKeepsUnchangedVersionsAndDropsMissingOnes) {
+TEST(SqliteStore, AStatusKeepsUnchangedVersionsAndDropsMissingOnes) {
   TestDbFile f;
-  Store store(f.path);
+  SqliteStore store(f.path);
   const DeviceKey d1{"lamp", "d1"};
-  store.save_status(d1, "s1", status(R"({"firmware_ver":"1.0","app_ver":"1","os_ver":"7"})"), 1);
-  store.save_status(d1, "s2", status(R"({"firmware_ver":"1.0","app_ver":"2"})"), 2);
-  EXPECT_EQ(store.device_version(d1, "firmware_ver"), "1.0");
-  EXPECT_EQ(store.device_version(d1, "app_ver"), "2");
-  EXPECT_FALSE(store.device_version(d1, "os_ver"));
-  EXPECT_TRUE(store.list_devices("lamp", "", 10, VersionFilter{"app_ver", "1"}).empty());
-  EXPECT_EQ(store.list_devices("lamp", "", 10, VersionFilter{"app_ver", "2"}).size(), 1u);
-  EXPECT_EQ(store.list_devices("lamp", "", 10, VersionFilter{"firmware_ver", "1.0"}).size(), 1u);
-  EXPECT_TRUE(store.list_devices("lamp", "", 10, VersionFilter{"os_ver", "7"}).empty());
+  store.devices().save_status(d1, "s1", status(R"({"firmware_ver":"1.0","app_ver":"1","os_ver":"7"})"), 1);
+  store.devices().save_status(d1, "s2", status(R"({"firmware_ver":"1.0","app_ver":"2"})"), 2);
+  EXPECT_EQ(store.devices().device_version(d1, "firmware_ver"), "1.0");
+  EXPECT_EQ(store.devices().device_version(d1, "app_ver"), "2");
+  EXPECT_FALSE(store.devices().device_version(d1, "os_ver"));
+  EXPECT_TRUE(store.devices().list_devices("lamp", "", 10, VersionFilter{"app_ver", "1"}).empty());
+  EXPECT_EQ(store.devices().list_devices("lamp", "", 10, VersionFilter{"app_ver", "2"}).size(), 1u);
+  EXPECT_EQ(store.devices().list_devices("lamp", "", 10, VersionFilter{"firmware_ver", "1.0"}).size(), 1u);
+  EXPECT_TRUE(store.devices().list_devices("lamp", "", 10, VersionFilter{"os_ver", "7"}).empty());
 }
 
-TEST(Store, AStatusWhoseEveryKeyChangedCostsLinearTime) {
+TEST(SqliteStore, AStatusWhoseEveryKeyChangedCostsLinearTime) {
   // Four times the keys must cost about four times as much (sixteen when each key
   // is searched for among the others: bench/status_keys). A ratio of two runs on
   // the same machine, not a time limit: a busy machine slows both.
   auto cost = [](int keys) {
     TestDbFile f;
-    Store store(f.path);
+    SqliteStore store(f.path);
     const DeviceKey d1{"lamp", "d1"};
     auto many = [keys](const std::string& prefix, const std::string& value) {
       StatusPayload s;
@@ -226,16 +226,16 @@ TEST(Store, AStatusWhoseEveryKeyChangedCostsLinearTime) {
       for (int i = 0; i < keys; ++i) s.versions.push_back({prefix + std::to_string(i) + "_ver", value});
       return s;
     };
-    store.save_status(d1, "s1", many("a", "1"), 1);
+    store.devices().save_status(d1, "s1", many("a", "1"), 1);
     auto t0 = std::chrono::steady_clock::now();
-    store.begin();
-    store.save_status(d1, "s2", many("a", "2"), 2);  // every value changed
-    store.save_status(d1, "s3", many("b", "2"), 3);  // every name changed
-    store.commit();
+    store.database().begin();
+    store.devices().save_status(d1, "s2", many("a", "2"), 2);  // every value changed
+    store.devices().save_status(d1, "s3", many("b", "2"), 3);  // every name changed
+    store.database().commit();
     auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    EXPECT_EQ(store.device_version(d1, "b" + std::to_string(keys - 1) + "_ver"), "2");
-    EXPECT_FALSE(store.device_version(d1, "a0_ver"));
-    EXPECT_EQ(store.list_devices("lamp", "", 10, VersionFilter{"b0_ver", "2"}).size(), 1u);
+    EXPECT_EQ(store.devices().device_version(d1, "b" + std::to_string(keys - 1) + "_ver"), "2");
+    EXPECT_FALSE(store.devices().device_version(d1, "a0_ver"));
+    EXPECT_EQ(store.devices().list_devices("lamp", "", 10, VersionFilter{"b0_ver", "2"}).size(), 1u);
     return seconds;
   };
   const double small = std::min(cost(8000), cost(8000));  // the better of two: less noise
@@ -265,17 +265,17 @@ KeptInFile kept_in_file(Db& db, const DeviceKey& d) {
 ProgressPayload step(int n) { return {"firmware", "1.1", n % 100, n % 3 ? "" : "downloading"}; }
 
 // Sends `count` progress reports of the device in one commit, numbered from `sent`.
-void commit_reports(Store& store, const DeviceKey& d, int count, int& sent) {
-  store.begin();
-  for (int i = 0; i < count; ++i, ++sent) store.append_progress(d, "m" + std::to_string(sent), step(sent), sent);
-  store.commit();
+void commit_reports(SqliteStore& store, const DeviceKey& d, int count, int& sent) {
+  store.database().begin();
+  for (int i = 0; i < count; ++i, ++sent) store.progress().append_progress(d, "m" + std::to_string(sent), step(sent), sent);
+  store.database().commit();
 }
 
 }  // namespace
 
-TEST(Store, EachDeviceKeepsExactlyItsLastProgressHistoryReports) {
+TEST(SqliteStore, EachDeviceKeepsExactlyItsLastProgressHistoryReports) {
   TestDbFile f;
-  Store store(f.path, 10);
+  SqliteStore store(f.path, 10);
   const DeviceKey d1{"lamp", "d1"}, d2{"lamp", "d2"};
   int sent = 0, other = 0;
   // Commits of many sizes, one larger than a chunk (64 reports) among them.
@@ -283,7 +283,7 @@ TEST(Store, EachDeviceKeepsExactlyItsLastProgressHistoryReports) {
     commit_reports(store, d1, size, sent);
     commit_reports(store, d2, 1, other);
     const int expected = std::min(sent, 10);
-    auto h = store.recent_progress(d1, 1000);
+    auto h = store.progress().recent_progress(d1, 1000);
     ASSERT_EQ(h.size(), static_cast<size_t>(expected)) << "after " << sent;
     for (int i = 0; i < expected; ++i) {
       const int n = sent - 1 - i;
@@ -297,48 +297,48 @@ TEST(Store, EachDeviceKeepsExactlyItsLastProgressHistoryReports) {
     EXPECT_EQ(kept.entries, std::min(sent, 1000));
   }
   EXPECT_EQ(kept_in_file(store.db(), d2).reports, 10);
-  EXPECT_EQ(store.recent_progress(d2, 1000).front().message_id, "m11");
+  EXPECT_EQ(store.progress().recent_progress(d2, 1000).front().message_id, "m11");
 }
 
-TEST(Store, TheLast1000ProgressIdsOutliveTheReportsForDuplicateDetection) {
+TEST(SqliteStore, TheLast1000ProgressIdsOutliveTheReportsForDuplicateDetection) {
   TestDbFile f;
   const DeviceKey d1{"lamp", "d1"};
   int sent = 0;
   {
-    Store store(f.path, 10);
+    SqliteStore store(f.path, 10);
     for (int size = 1; sent < 1234; size = size % 70 + 1) commit_reports(store, d1, std::min(size, 1234 - sent), sent);
     KeptInFile kept = kept_in_file(store.db(), d1);
     EXPECT_EQ(kept.reports, 10);
     EXPECT_EQ(kept.entries, 1000);
   }
-  Store store(f.path, 10);  // as after a restart
-  auto ids = store.recent_progress_ids(d1, 5000);
+  SqliteStore store(f.path, 10);  // as after a restart
+  auto ids = store.progress().recent_progress_ids(d1, 5000);
   ASSERT_EQ(ids.size(), 1000u);
   for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], "m" + std::to_string(1233 - i));
-  EXPECT_EQ(store.recent_progress(d1, 1000).size(), 10u);
+  EXPECT_EQ(store.progress().recent_progress(d1, 1000).size(), 10u);
 }
 
-TEST(Store, ProgressHistoryOf1000OrMoreKeepsOnlyWholeReports) {
+TEST(SqliteStore, ProgressHistoryOf1000OrMoreKeepsOnlyWholeReports) {
   TestDbFile f;
   const DeviceKey d1{"lamp", "d1"};
   int sent = 0;
-  Store store(f.path, 1500);
+  SqliteStore store(f.path, 1500);
   while (sent < 1600) commit_reports(store, d1, 37, sent);
   KeptInFile kept = kept_in_file(store.db(), d1);
   EXPECT_EQ(kept.reports, 1500);
   EXPECT_EQ(kept.entries, 1500);
-  auto h = store.recent_progress(d1, 2000);
+  auto h = store.progress().recent_progress(d1, 2000);
   ASSERT_EQ(h.size(), 1500u);
   EXPECT_EQ(h.back().message_id, "m" + std::to_string(sent - 1500));
-  EXPECT_EQ(store.recent_progress_ids(d1, 2000).size(), 1500u);
+  EXPECT_EQ(store.progress().recent_progress_ids(d1, 2000).size(), 1500u);
 }
 
-TEST(Store, ALongLivedDeviceCostsTheSameRowWritesPerReport) {
+TEST(SqliteStore, ALongLivedDeviceCostsTheSameRowWritesPerReport) {
   // SPEC: work per report stays constant however long a device lives. At the
   // limit each report inserts a chunk, deletes or rewrites the oldest ones and
   // updates the head: a few rows, not a number that grows with the history.
   TestDbFile f;
-  Store store(f.path, 10);
+  SqliteStore store(f.path, 10);
   const DeviceKey d1{"lamp", "d1"};
   int sent = 0;
   int most = 0;
@@ -354,37 +354,37 @@ TEST(Store, ALongLivedDeviceCostsTheSameRowWritesPerReport) {
   EXPECT_LE(kept.rows, 1000);
 }
 
-TEST(Store, ALowerProgressHistoryTakesEffectAtOnceAndTrimsWithTheNextReport) {
+TEST(SqliteStore, ALowerProgressHistoryTakesEffectAtOnceAndTrimsWithTheNextReport) {
   TestDbFile f;
   const DeviceKey d1{"lamp", "d1"};
   int sent = 0;
   {
-    Store store(f.path);
+    SqliteStore store(f.path);
     commit_reports(store, d1, 50, sent);
   }
-  Store store(f.path, 10);
-  EXPECT_EQ(store.recent_progress(d1, 100).size(), 10u);
-  EXPECT_EQ(store.recent_progress(d1, 100).front().message_id, "m49");
+  SqliteStore store(f.path, 10);
+  EXPECT_EQ(store.progress().recent_progress(d1, 100).size(), 10u);
+  EXPECT_EQ(store.progress().recent_progress(d1, 100).front().message_id, "m49");
   commit_reports(store, d1, 1, sent);
   EXPECT_EQ(kept_in_file(store.db(), d1).reports, 10);
   EXPECT_EQ(kept_in_file(store.db(), d1).entries, 51);
-  EXPECT_EQ(store.recent_progress_ids(d1, 100).size(), 51u);
+  EXPECT_EQ(store.progress().recent_progress_ids(d1, 100).size(), 51u);
 }
 
-TEST(Store, BufferedReportsPastTheLimitAreNotReadBeforeTheCommitTrims) {
+TEST(SqliteStore, BufferedReportsPastTheLimitAreNotReadBeforeTheCommitTrims) {
   TestDbFile f;
-  Store store(f.path, 10);
+  SqliteStore store(f.path, 10);
   const DeviceKey d1{"lamp", "d1"};
   int sent = 0;
-  store.begin();
-  for (; sent < 15; ++sent) store.append_progress(d1, "m" + std::to_string(sent), step(sent), sent);
-  EXPECT_EQ(store.recent_progress(d1, 100).size(), 10u);
-  EXPECT_EQ(store.recent_progress_ids(d1, 100).size(), 15u);
-  store.commit();
-  EXPECT_EQ(store.recent_progress(d1, 100).size(), 10u);
+  store.database().begin();
+  for (; sent < 15; ++sent) store.progress().append_progress(d1, "m" + std::to_string(sent), step(sent), sent);
+  EXPECT_EQ(store.progress().recent_progress(d1, 100).size(), 10u);
+  EXPECT_EQ(store.progress().recent_progress_ids(d1, 100).size(), 15u);
+  store.database().commit();
+  EXPECT_EQ(store.progress().recent_progress(d1, 100).size(), 10u);
 }
 
-TEST(Store, AVersion8DatabaseGetsBoundedHistories) {
+TEST(SqliteStore, AVersion8DatabaseGetsBoundedHistories) {
   TestDbFile f;
   const DeviceKey d1{"lamp", "d1"}, d2{"lamp", "d2"};
   {
@@ -422,48 +422,47 @@ TEST(Store, AVersion8DatabaseGetsBoundedHistories) {
     db.exec("INSERT INTO execution_history (execution_id, at, event, state) VALUES (2, 1, 'state', 'sent'), "
             "(2, 2, 'state', 'sent'), (2, 3, 'state', 'sent')");
   }
-  Store store(f.path, 10);
+  SqliteStore store(f.path, 10);
   ASSERT_EQ(store.schema_version(), static_cast<int>(migrations().size()));
   // Progress: read at once within the limit, trimmed in the file with the device's next report.
-  auto h = store.recent_progress(d1, 100);
+  auto h = store.progress().recent_progress(d1, 100);
   ASSERT_EQ(h.size(), 10u);
   EXPECT_EQ(h.front().message_id, "m29");
   EXPECT_EQ(h.back().message_id, "m20");
-  EXPECT_EQ(store.recent_progress_ids(d1, 100).size(), 30u);
-  EXPECT_EQ(store.recent_progress_ids(d2, 100), (std::vector<std::string>{"m101", "m100"}));
+  EXPECT_EQ(store.progress().recent_progress_ids(d1, 100).size(), 30u);
+  EXPECT_EQ(store.progress().recent_progress_ids(d2, 100), (std::vector<std::string>{"m101", "m100"}));
   int sent = 30;
   commit_reports(store, d1, 1, sent);
   EXPECT_EQ(kept_in_file(store.db(), d1).reports, 10);
   EXPECT_EQ(kept_in_file(store.db(), d1).entries, 31);
-  EXPECT_EQ(store.recent_progress(d1, 100).back().message_id, "m21");
-  auto ids = store.recent_progress_ids(d1, 100);
+  EXPECT_EQ(store.progress().recent_progress(d1, 100).back().message_id, "m21");
+  auto ids = store.progress().recent_progress_ids(d1, 100);
   ASSERT_EQ(ids.size(), 31u);
   EXPECT_EQ(ids.front(), "m30");
   EXPECT_EQ(ids.back(), "m0");
   // Execution history: the newest 1,000 entries stay, and stay 1,000.
-  JobStore jobs(store.db());
-  auto history = jobs.history(1);
+  auto history = store.history().history(1);
   ASSERT_EQ(history.size(), 1000u);
   EXPECT_EQ(history.front().at, 6);
   EXPECT_EQ(history.back().at, 1005);
-  EXPECT_EQ(jobs.history(2).size(), 3u);
-  jobs.append_history(1, HistoryEntry{2000, "state", "installing", 100, "", ""});
-  history = jobs.history(1);
+  EXPECT_EQ(store.history().history(2).size(), 3u);
+  store.history().append_history(1, HistoryEntry{2000, "state", "installing", 100, "", ""});
+  history = store.history().history(1);
   ASSERT_EQ(history.size(), 1000u);
   EXPECT_EQ(history.front().at, 7);
   EXPECT_EQ(history.back().at, 2000);
-  jobs.append_history(2, HistoryEntry{4, "state", "downloading", 0, "", ""});
-  EXPECT_EQ(jobs.history(2).size(), 4u);
+  store.history().append_history(2, HistoryEntry{4, "state", "downloading", 0, "", ""});
+  EXPECT_EQ(store.history().history(2).size(), 4u);
 }
 
 namespace {
 
-// What opening a Store says to a user that file modes bind. Root ignores them,
+// What opening a SqliteStore says to a user that file modes bind. Root ignores them,
 // so as root the attempt is made by a child process switched to nobody.
 std::string store_error_as_unprivileged(const std::string& path) {
   auto attempt = [&]() -> std::string {
     try {
-      Store store(path);
+      SqliteStore store(path);
       return "";
     } catch (const SqliteError& e) {
       return e.what();
@@ -490,7 +489,7 @@ std::string store_error_as_unprivileged(const std::string& path) {
 
 std::string store_error(const std::string& path) {
   try {
-    Store store(path);
+    SqliteStore store(path);
     return "";
   } catch (const SqliteError& e) {
     return e.what();
@@ -499,10 +498,10 @@ std::string store_error(const std::string& path) {
 
 }  // namespace
 
-TEST(Store, AReadOnlyDatabaseIsRefusedThoughSQLiteWouldOpenIt) {
+TEST(SqliteStore, AReadOnlyDatabaseIsRefusedThoughSQLiteWouldOpenIt) {
   // At the latest schema nothing needs writing at start: only a test write tells.
   TestDbFile f;
-  { Store store(f.path); }
+  { SqliteStore store(f.path); }
   chmod(f.dir.c_str(), 0777);
   chmod(f.path.c_str(), 0444);
   const std::string said = store_error_as_unprivileged(f.path);
@@ -511,12 +510,12 @@ TEST(Store, AReadOnlyDatabaseIsRefusedThoughSQLiteWouldOpenIt) {
   EXPECT_NE(said.find("SQLite opened it read-only"), std::string::npos) << said;
 }
 
-TEST(Store, AnUnusablePathSaysWhy) {
+TEST(SqliteStore, AnUnusablePathSaysWhy) {
   TestDbFile f;
   EXPECT_NE(store_error(f.dir + "/missing/ota.db").find("directory " + f.dir + "/missing does not exist"),
             std::string::npos);
   EXPECT_NE(store_error(f.dir).find(f.dir + " is a directory"), std::string::npos) << store_error(f.dir);
-  { Store store(f.path); }
+  { SqliteStore store(f.path); }
   EXPECT_NE(store_error(f.path + "/ota.db").find(f.path + " is not a directory"), std::string::npos)
       << store_error(f.path + "/ota.db");
   EXPECT_EQ(db_path_problem(f.path), "");

@@ -1,10 +1,7 @@
-#include "storage/execution_state.h"
+#include "ota/execution_state.h"
 
 namespace ota {
 namespace {
-
-constexpr const char* kNames[kExecStateCount] = {"queued",    "sent",   "downloading", "installing",
-                                                 "succeeded", "failed", "timed_out",   "canceled"};
 
 const char* failure_reason(int progress) {
   switch (progress) {
@@ -21,23 +18,6 @@ const char* failure_reason(int progress) {
 
 }  // namespace
 
-const char* to_string(ExecState s) { return kNames[static_cast<int>(s)]; }
-
-std::optional<ExecState> exec_state_from(std::string_view s) {
-  for (int i = 0; i < kExecStateCount; ++i) {
-    if (s == kNames[i]) return static_cast<ExecState>(i);
-  }
-  return std::nullopt;
-}
-
-bool is_final(ExecState s) {
-  return s == ExecState::Succeeded || s == ExecState::Failed || s == ExecState::TimedOut || s == ExecState::Canceled;
-}
-
-bool is_in_flight(ExecState s) {
-  return s == ExecState::Sent || s == ExecState::Downloading || s == ExecState::Installing;
-}
-
 std::optional<Transition> after_progress(ExecState current, int progress) {
   if (is_final(current)) return std::nullopt;
   if (progress < 0) return Transition{ExecState::Failed, failure_reason(progress)};
@@ -46,7 +26,7 @@ std::optional<Transition> after_progress(ExecState current, int progress) {
 }
 
 std::optional<Transition> after_status(ExecState current, bool at_target_version) {
-  if (current == ExecState::Succeeded || current == ExecState::Canceled) return std::nullopt;
+  if (!awaits_status(current)) return std::nullopt;
   if (at_target_version) return Transition{ExecState::Succeeded, {}};
   if (current == ExecState::Installing) return Transition{ExecState::Failed, "version_mismatch"};
   return std::nullopt;

@@ -1,19 +1,13 @@
 #pragma once
-// The execution state machine (SPEC "Execution states"): pure decisions, no storage.
+// The execution state machine (SPEC "Execution states"): what a report or a
+// deadline does to an execution. Pure decisions, no storage.
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "store/states.h"
+
 namespace ota {
-
-enum class ExecState { Queued, Sent, Downloading, Installing, Succeeded, Failed, TimedOut, Canceled };
-inline constexpr int kExecStateCount = 8;
-
-const char* to_string(ExecState s);
-std::optional<ExecState> exec_state_from(std::string_view s);
-bool is_final(ExecState s);
-// Sent, downloading or installing: the device has the command.
-bool is_in_flight(ExecState s);
 
 struct Transition {
   ExecState to;

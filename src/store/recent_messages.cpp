@@ -1,4 +1,4 @@
-#include "storage/recent_messages.h"
+#include "store/recent_messages.h"
 
 #include <functional>
 

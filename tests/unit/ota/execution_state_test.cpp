@@ -1,4 +1,4 @@
-#include "storage/execution_state.h"
+#include "ota/execution_state.h"
 
 #include <gtest/gtest.h>
 

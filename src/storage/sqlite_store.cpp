@@ -1,0 +1,25 @@
+#include "storage/sqlite_store.h"
+
+namespace ota {
+
+SqliteStore::SqliteStore(const std::string& path, int progress_history)
+    : database_(path),
+      devices_(database_.db()),
+      progress_(database_.db(), progress_history),
+      jobs_(database_.db()),
+      executions_(database_.db()),
+      history_(database_.db()),
+      admin_requests_(database_.db()) {
+  database_.add_buffer(progress_);
+}
+
+SqliteStore::SqliteStore(const std::string& path, ReadOnly)
+    : database_(path, Database::ReadOnly{}),
+      devices_(database_.db()),
+      progress_(database_.db()),
+      jobs_(database_.db()),
+      executions_(database_.db()),
+      history_(database_.db()),
+      admin_requests_(database_.db()) {}
+
+}  // namespace ota

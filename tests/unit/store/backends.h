@@ -1,0 +1,30 @@
+#pragma once
+// The store backends the contract tests run against. A new backend adds one
+// entry to all_backends(): the same tests then hold it to the same behaviour.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/repositories.h"
+
+namespace ota {
+
+// One open store, empty at first.
+class BackendUnderTest {
+ public:
+  virtual ~BackendUnderTest() = default;
+  virtual Repositories repositories() = 0;
+  // A second connection that only reads, as the broker thread has.
+  virtual StoreReaders reader() = 0;
+};
+
+struct Backend {
+  std::string name;
+  // progress_history: the progress reports each device keeps.
+  std::function<std::unique_ptr<BackendUnderTest>(int progress_history)> open;
+};
+
+std::vector<Backend> all_backends();
+
+}  // namespace ota
