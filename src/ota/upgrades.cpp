@@ -7,6 +7,7 @@
 #include "ota/ids.h"
 #include "ota/execution_state.h"
 #include "ota/ota_messages.h"
+#include "ota/targeting.h"
 
 namespace ota {
 namespace {
@@ -15,10 +16,6 @@ namespace {
 constexpr int kPage = 1000;
 // A status report right after a (re)connect does not send the command a second time.
 constexpr int64_t kStatusResendGapMs = 1000;
-
-bool contains(const std::vector<std::string>& list, const std::string& value) {
-  return std::find(list.begin(), list.end(), value) != list.end();
-}
 
 const std::string* status_version(const StatusPayload& status, const std::string& key) {
   for (const auto& v : status.versions) {
@@ -119,15 +116,19 @@ void Upgrades::target_listed(const Job& job, CreateResult& result, int64_t now, 
       continue;
     }
     auto current = devices_.device_version(device, spec.version_key);
-    if (current && *current == spec.version) {
-      ++result.already_at_version;
-    } else if (spec.from_versions && (!current || !contains(*spec.from_versions, *current))) {
-      ++result.not_in_from_versions;
-    } else if (busy.count(name)) {
-      ++result.busy;
-    } else {
-      ++result.targeted;
-      add_execution(job, device, now, out, /*counted=*/false);
+    switch (why_skipped(spec, current ? &*current : nullptr, busy.count(name) > 0)) {
+      case Skip::AlreadyAtVersion:
+        ++result.already_at_version;
+        break;
+      case Skip::NotInFromVersions:
+        ++result.not_in_from_versions;
+        break;
+      case Skip::Busy:
+        ++result.busy;
+        break;
+      case Skip::None:
+        ++result.targeted;
+        add_execution(job, device, now, out, /*counted=*/false);
     }
   }
   if (result.targeted > 0) jobs_.add_to_count(job.id, ExecState::Queued, result.targeted);
@@ -199,11 +200,11 @@ void Upgrades::try_join(const Job& job, const DeviceKey& device, const StatusPay
                         Effects& out) {
   if (job.state != JobState::InProgress || job.expired(now) || executions_.find_execution(job.id, device.device)) return;
   const std::string* current = status_version(status, job.spec.version_key);
-  if (current && *current == job.spec.version) return;
-  if (job.spec.from_versions && (!current || !contains(*job.spec.from_versions, *current))) return;
-  for (const auto& active : executions_.unfinished_executions(device)) {
-    if (active.type == job.spec.type) return;  // busy: may join on a later report
-  }
+  // The version is checked first: most reports need no look at the executions.
+  if (why_skipped(job.spec, current, false) != Skip::None) return;
+  bool busy = false;
+  for (const auto& active : executions_.unfinished_executions(device)) busy |= active.type == job.spec.type;
+  if (why_skipped(job.spec, current, busy) != Skip::None) return;  // busy: may join on a later report
   add_execution(job, device, now, out);
 }
 
