@@ -39,12 +39,7 @@ class JobStore {
   // createUpgrade over every known device of the job's product. A device is a
   // target when it is not at the target version, is in fromVersions (when given)
   // and has no unfinished execution of the type.
-  struct FleetTargets {
-    int64_t targeted = 0;
-    int64_t already_at_version = 0;
-    int64_t not_in_from_versions = 0;
-    int64_t busy = 0;
-  };
+  using FleetTargets = TargetCounts;
   FleetTargets count_fleet_targets(const Job& job);
   // The device that ends a chunk of `chunk` devices after `after`; none when fewer remain.
   std::optional<std::string> fleet_chunk_end(const std::string& product, const std::string& after, int chunk);
