@@ -4,12 +4,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "storage/progress_json.h"
+
 namespace ota {
 namespace {
-
-void write_string(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
 
 std::string text_member(const rapidjson::Value& o, const char* name) {
   auto it = o.FindMember(name);
@@ -25,31 +23,22 @@ int64_t int_member(const rapidjson::Value& o, const char* name) {
 }  // namespace
 
 std::string encode_chunk(const ChunkEntry* entries, size_t count) {
+  rapidjson::Document chunk(rapidjson::kArrayType);
+  auto& alloc = chunk.GetAllocator();
+  for (size_t i = 0; i < count; ++i) {
+    const ChunkEntry& e = entries[i];
+    if (e.whole) {
+      chunk.PushBack(progress_json(e.record, ProgressForm::Stored, alloc), alloc);
+    } else {
+      rapidjson::Value id(rapidjson::kObjectType);
+      id.AddMember("messageId", json_string(e.record.message_id, alloc), alloc);
+      chunk.PushBack(id, alloc);
+    }
+  }
+  // A plain Writer, not to_json: what is stored is kept as it came, mended only in answers.
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.StartArray();
-  for (size_t i = 0; i < count; ++i) {
-    const ProgressRecord& r = entries[i].record;
-    w.StartObject();
-    w.Key("messageId");
-    write_string(w, r.message_id);
-    if (entries[i].whole) {
-      w.Key("type");
-      write_string(w, r.type);
-      w.Key("version");
-      write_string(w, r.version);
-      w.Key("progress");
-      w.Int(r.progress);
-      if (!r.desc.empty()) {
-        w.Key("desc");
-        write_string(w, r.desc);
-      }
-      w.Key("at");
-      w.Int64(r.at);
-    }
-    w.EndObject();
-  }
-  w.EndArray();
+  chunk.Accept(w);
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 

@@ -25,7 +25,7 @@ struct ChunkEntry {
   bool whole = true;
 };
 
-// {"messageId","type","version","progress","desc"?,"at"} per whole entry, {"messageId"} per id.
+// progress_json's stored form per whole entry, {"messageId"} per id.
 std::string encode_chunk(const ChunkEntry* entries, size_t count);
 inline std::string encode_chunk(const std::vector<ChunkEntry>& entries) {
   return encode_chunk(entries.data(), entries.size());
