@@ -1,6 +1,7 @@
 #pragma once
 // The admin command handlers, one group per file.
 #include "admin/admin_api.h"
+#include "ota/ota_json.h"
 
 namespace ota {
 
@@ -15,8 +16,5 @@ void admin_list_jobs(AdminContext& ctx, const CommandArgs& args, rapidjson::Valu
 void admin_list_job_executions(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc);
 void admin_get_execution(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc);
 void admin_cancel_job(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc);
-
-// An execution as the admin API shows it (admin_jobs.cpp).
-rapidjson::Value execution_json(const Execution& e, JsonAlloc& alloc);
 
 }  // namespace ota

@@ -7,13 +7,6 @@ namespace {
 constexpr int kRecentProgressShown = 20;
 constexpr int kRecentExecutionsShown = 20;
 
-void add_device_fields(const DeviceRecord& record, rapidjson::Value& out, JsonAlloc& alloc) {
-  out.AddMember("product", json_string(record.key.product, alloc), alloc);
-  out.AddMember("device", json_string(record.key.device, alloc), alloc);
-  out.AddMember("status", parse_json(record.status, alloc), alloc);
-  out.AddMember("statusAt", rapidjson::Value(static_cast<int64_t>(record.status_at)), alloc);
-}
-
 }  // namespace
 
 void admin_get_device(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc) {
@@ -21,19 +14,11 @@ void admin_get_device(AdminContext& ctx, const CommandArgs& args, rapidjson::Val
   DeviceKey key{args.name("product"), args.name("device")};
   auto record = ctx.store.devices.find_device(key);
   if (!record) throw AdminError("not_found", "device not found: " + key.username());
-  add_device_fields(*record, data, alloc);
-  data.AddMember("online", ctx.presence.online(key), alloc);
+  data = device_json(*record, ctx.presence.online(key), alloc);
 
   rapidjson::Value progress(rapidjson::kArrayType);
   for (const auto& p : ctx.store.progress.recent_progress(key, kRecentProgressShown)) {
-    rapidjson::Value item(rapidjson::kObjectType);
-    item.AddMember("type", json_string(p.type, alloc), alloc);
-    item.AddMember("version", json_string(p.version, alloc), alloc);
-    item.AddMember("progress", p.progress, alloc);
-    item.AddMember("desc", json_string(p.desc, alloc), alloc);
-    item.AddMember("messageId", json_string(p.message_id, alloc), alloc);
-    item.AddMember("at", rapidjson::Value(static_cast<int64_t>(p.at)), alloc);
-    progress.PushBack(item, alloc);
+    progress.PushBack(progress_json(p, alloc), alloc);
   }
   data.AddMember("recentProgress", progress, alloc);
 
@@ -68,9 +53,7 @@ void admin_list_devices(AdminContext& ctx, const CommandArgs& args, rapidjson::V
       more = true;
       return false;
     }
-    rapidjson::Value item(rapidjson::kObjectType);
-    add_device_fields(record, item, alloc);
-    item.AddMember("online", ctx.presence.online(record.key), alloc);
+    rapidjson::Value item = device_json(record, ctx.presence.online(record.key), alloc);
     if (!meter.fits(item)) {
       too_large = true;
       return false;

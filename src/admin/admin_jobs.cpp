@@ -59,54 +59,6 @@ Job existing_job(AdminContext& ctx, const std::string& id) {
   return *job;
 }
 
-void add_optional(rapidjson::Value& out, const char* key, const std::optional<int64_t>& v, JsonAlloc& alloc) {
-  if (v) out.AddMember(rapidjson::StringRef(key), rapidjson::Value(static_cast<int64_t>(*v)), alloc);
-}
-
-void add_optional(rapidjson::Value& out, const char* key, const std::string& v, JsonAlloc& alloc) {
-  if (!v.empty()) out.AddMember(rapidjson::StringRef(key), json_string(v, alloc), alloc);
-}
-
-rapidjson::Value strings_json(const std::vector<std::string>& items, JsonAlloc& alloc) {
-  rapidjson::Value out(rapidjson::kArrayType);
-  for (const auto& item : items) out.PushBack(json_string(item, alloc), alloc);
-  return out;
-}
-
-rapidjson::Value job_json(const Job& j, JsonAlloc& alloc) {
-  rapidjson::Value out(rapidjson::kObjectType);
-  const JobSpec& s = j.spec;
-  out.AddMember("jobId", json_string(j.id, alloc), alloc);
-  out.AddMember("product", json_string(s.product, alloc), alloc);
-  out.AddMember("type", json_string(s.type, alloc), alloc);
-  out.AddMember("version", json_string(s.version, alloc), alloc);
-  out.AddMember("versionKey", json_string(s.version_key, alloc), alloc);
-  out.AddMember("url", json_string(s.url, alloc), alloc);
-  out.AddMember("md5", json_string(s.md5, alloc), alloc);
-  out.AddMember("size", rapidjson::Value(static_cast<int64_t>(s.size)), alloc);
-  add_optional(out, "sha256", s.sha256, alloc);
-  if (s.from_versions) out.AddMember("fromVersions", strings_json(*s.from_versions, alloc), alloc);
-  out.AddMember("timeoutSeconds", rapidjson::Value(static_cast<int64_t>(s.timeout_seconds)), alloc);
-  add_optional(out, "expiresAt", s.expires_at, alloc);
-  add_optional(out, "maxPerMinute", s.max_per_minute, alloc);
-  if (s.abort_failure_percent) out.AddMember("abortFailurePercent", *s.abort_failure_percent, alloc);
-  add_optional(out, "abortMinFinished", s.abort_min_finished, alloc);
-  out.AddMember("dynamic", s.dynamic, alloc);
-  // True while a job over a whole product is still creating its executions.
-  out.AddMember("filling", j.fill_cursor.has_value(), alloc);
-  out.AddMember("state", rapidjson::StringRef(to_string(j.state)), alloc);
-  out.AddMember("createdAt", rapidjson::Value(static_cast<int64_t>(j.created_at)), alloc);
-  add_optional(out, "finishedAt", j.finished_at, alloc);
-  out.AddMember("total", rapidjson::Value(static_cast<int64_t>(j.total())), alloc);
-  rapidjson::Value counts(rapidjson::kObjectType);
-  for (int i = 0; i < kExecStateCount; ++i) {
-    counts.AddMember(rapidjson::StringRef(to_string(static_cast<ExecState>(i))),
-                     rapidjson::Value(static_cast<int64_t>(j.counts[static_cast<size_t>(i)])), alloc);
-  }
-  out.AddMember("counts", counts, alloc);
-  return out;
-}
-
 JobSpec parse_job_spec(const CommandArgs& args, int64_t now) {
   args.only({"product", "type", "version", "url", "md5", "size", "sha256", "versionKey", "devices", "fromVersions",
              "timeoutSeconds", "expiresAt", "maxPerMinute", "abortFailurePercent", "abortMinFinished", "dynamic"});
@@ -145,26 +97,6 @@ JobSpec parse_job_spec(const CommandArgs& args, int64_t now) {
 }
 
 }  // namespace
-
-rapidjson::Value execution_json(const Execution& e, JsonAlloc& alloc) {
-  rapidjson::Value out(rapidjson::kObjectType);
-  out.AddMember("jobId", json_string(e.job_id, alloc), alloc);
-  out.AddMember("product", json_string(e.device.product, alloc), alloc);
-  out.AddMember("device", json_string(e.device.device, alloc), alloc);
-  out.AddMember("type", json_string(e.type, alloc), alloc);
-  out.AddMember("version", json_string(e.version, alloc), alloc);
-  out.AddMember("state", rapidjson::StringRef(to_string(e.state)), alloc);
-  add_optional(out, "reason", e.reason, alloc);
-  if (e.progress) out.AddMember("progress", *e.progress, alloc);
-  add_optional(out, "desc", e.desc, alloc);
-  out.AddMember("requestId", json_string(e.request_id, alloc), alloc);
-  out.AddMember("createdAt", rapidjson::Value(static_cast<int64_t>(e.created_at)), alloc);
-  out.AddMember("updatedAt", rapidjson::Value(static_cast<int64_t>(e.updated_at)), alloc);
-  add_optional(out, "firstSentAt", e.first_sent_at, alloc);
-  add_optional(out, "lastSentAt", e.last_sent_at, alloc);
-  out.AddMember("resends", e.resends, alloc);
-  return out;
-}
 
 void admin_create_upgrade(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc) {
   JobSpec spec = parse_job_spec(args, ctx.now_ms);
@@ -252,13 +184,7 @@ void admin_get_execution(AdminContext& ctx, const CommandArgs& args, rapidjson::
   ResponseMeter meter(ctx);
   rapidjson::Value history(rapidjson::kArrayType);
   for (const auto& h : entries) {
-    rapidjson::Value item(rapidjson::kObjectType);
-    item.AddMember("at", rapidjson::Value(static_cast<int64_t>(h.at)), alloc);
-    item.AddMember("event", json_string(h.event, alloc), alloc);
-    item.AddMember("state", json_string(h.state, alloc), alloc);
-    if (h.progress) item.AddMember("progress", *h.progress, alloc);
-    add_optional(item, "reason", h.reason, alloc);
-    add_optional(item, "desc", h.desc, alloc);
+    rapidjson::Value item = history_entry_json(h, alloc);
     meter.add(item);
     history.PushBack(item, alloc);
   }

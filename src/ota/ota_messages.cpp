@@ -1,5 +1,6 @@
 #include "ota/ota_messages.h"
 
+#include "ota/ota_json.h"
 #include "protocol/json.h"
 
 namespace ota {
@@ -7,10 +8,6 @@ namespace {
 
 std::string command_topic(const Execution& e, const char* command) {
   return "cmd/" + e.device.product + "/" + e.device.device + "/" + command + "/plain/" + e.request_id;
-}
-
-rapidjson::Value string_or_null(const std::string& s, JsonAlloc& alloc) {
-  return s.empty() ? rapidjson::Value() : json_string(s, alloc);
 }
 
 }  // namespace
@@ -44,17 +41,8 @@ std::string cancel_command_payload(const Execution& e) {
 }
 
 std::string execution_event_payload(const Execution& e, int64_t at) {
-  rapidjson::Document d(rapidjson::kObjectType);
-  auto& a = d.GetAllocator();
-  d.AddMember("jobId", json_string(e.job_id, a), a);
-  d.AddMember("product", json_string(e.device.product, a), a);
-  d.AddMember("device", json_string(e.device.device, a), a);
-  d.AddMember("state", rapidjson::StringRef(to_string(e.state)), a);
-  d.AddMember("progress", e.progress ? rapidjson::Value(*e.progress) : rapidjson::Value(), a);
-  d.AddMember("reason", string_or_null(e.reason, a), a);
-  d.AddMember("desc", string_or_null(e.desc, a), a);
-  d.AddMember("at", rapidjson::Value(static_cast<int64_t>(at)), a);
-  return to_json(d);
+  rapidjson::Document d;
+  return to_json(execution_json(e, d.GetAllocator(), at));
 }
 
 }  // namespace ota

@@ -16,7 +16,7 @@ std::string upgrade_command_payload(const JobSpec& job);
 std::string cancel_command_topic(const Execution& e);
 // {"type","version"}
 std::string cancel_command_payload(const Execution& e);
-// {"jobId","product","device","state","progress","reason","desc","at"}
+// The execution's event at `at`: execution_json's event form (ota_json.h).
 std::string execution_event_payload(const Execution& e, int64_t at);
 
 }  // namespace ota

@@ -138,11 +138,7 @@ void Upgrades::target_fleet(Job& job, CreateResult& result, int64_t now, Effects
   // Counted now for the answer; the executions are created a chunk at a time
   // (the first one here), so that a huge job neither delays its answer nor
   // holds up the reports queued behind it.
-  auto t = executions_.count_fleet_targets(job);
-  result.targeted = t.targeted;
-  result.already_at_version = t.already_at_version;
-  result.not_in_from_versions = t.not_in_from_versions;
-  result.busy = t.busy;
+  static_cast<TargetCounts&>(result) = executions_.count_fleet_targets(job);
   job.fill_cursor = "";
   jobs_.set_fill_cursor(job.id, job.fill_cursor);
   fill_next_chunk(job, now, out);

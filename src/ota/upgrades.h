@@ -16,13 +16,8 @@
 
 namespace ota {
 
-struct CreateResult {
+struct CreateResult : TargetCounts {
   std::string job_id;
-  int64_t targeted = 0;
-  int64_t already_at_version = 0;
-  int64_t busy = 0;
-  int64_t unknown = 0;
-  int64_t not_in_from_versions = 0;
 };
 
 class Upgrades {

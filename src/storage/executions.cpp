@@ -115,11 +115,11 @@ struct SqliteExecutions::Statements {
 SqliteExecutions::SqliteExecutions(Db& db) : st_(std::make_unique<Statements>(db)) {}
 SqliteExecutions::~SqliteExecutions() = default;
 
-FleetTargets SqliteExecutions::count_fleet_targets(const Job& job) {
+TargetCounts SqliteExecutions::count_fleet_targets(const Job& job) {
   const JobSpec& s = job.spec;
   auto& st = st_->fleet_counts.with(s.product, s.version_key, s.version, from_versions_json(s), s.type);
   st.step();
-  FleetTargets t;
+  TargetCounts t;
   int64_t total = st.int_at(0);
   t.already_at_version = st.int_at(1);
   t.not_in_from_versions = st.int_at(2);

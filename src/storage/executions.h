@@ -23,7 +23,7 @@ class SqliteExecutions : public ExecutionRepository {
   std::vector<std::string> busy_devices(const std::string& product, const std::string& type) override;
   std::vector<Execution> due_for_resend(int64_t now_ms, int limit) override;
   std::vector<Execution> past_deadline(int64_t now_ms, int limit) override;
-  FleetTargets count_fleet_targets(const Job& job) override;
+  TargetCounts count_fleet_targets(const Job& job) override;
   std::optional<std::string> fleet_chunk_end(const std::string& product, const std::string& after,
                                              int chunk) override;
   int64_t insert_fleet_chunk(const Job& job, const std::string& after, const std::optional<std::string>& upto,

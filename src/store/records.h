@@ -57,6 +57,16 @@ struct JobSpec {
 
 using ExecutionCounts = std::array<int64_t, kExecStateCount>;
 
+// How createUpgrade sorted the devices it looked at: the targets, and the
+// skipped by why (its answer's "targeted" and "skipped"; ota/targeting.h).
+struct TargetCounts {
+  int64_t targeted = 0;
+  int64_t already_at_version = 0;
+  int64_t busy = 0;     // an unfinished execution of the same type
+  int64_t unknown = 0;  // listed but never seen: none over a whole product
+  int64_t not_in_from_versions = 0;
+};
+
 struct Job {
   std::string id;
   int64_t seq = 0;

@@ -78,13 +78,6 @@ class ProgressRepository : public ProgressReader {
   virtual std::vector<std::string> recent_progress_ids(const DeviceKey& device, int limit) = 0;
 };
 
-// Why the devices of a product were not targeted by a job over the whole product.
-struct FleetTargets {
-  int64_t targeted = 0;
-  int64_t already_at_version = 0;
-  int64_t not_in_from_versions = 0;
-  int64_t busy = 0;
-};
 
 class JobReader {
  public:
@@ -141,7 +134,7 @@ class ExecutionRepository : public ExecutionReader {
   // product is a target when is_fleet_target() says so (ota/targeting.h): it
   // is not at the target version, is in fromVersions when given, and has no
   // unfinished execution of the job's type.
-  virtual FleetTargets count_fleet_targets(const Job& job) = 0;
+  virtual TargetCounts count_fleet_targets(const Job& job) = 0;
   // The device that ends a chunk of `chunk` devices after `after`; none when fewer remain.
   virtual std::optional<std::string> fleet_chunk_end(const std::string& product, const std::string& after,
                                                      int chunk) = 0;

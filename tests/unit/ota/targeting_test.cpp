@@ -60,7 +60,7 @@ TEST(Targeting, AJobOverAProductTargetsExactlyWhatTheRuleSays) {
     busy_job.spec.type = random() % 2 ? "firmware" : "app";  // another type does not make a device busy
     repos.jobs.insert_job(busy_job);
 
-    FleetTargets expected;
+    TargetCounts expected;
     std::set<std::string> expected_targets;
     const JobSpec spec = spec_for(from);
     for (int i = 0; i < 40; ++i) {
@@ -100,7 +100,7 @@ TEST(Targeting, AJobOverAProductTargetsExactlyWhatTheRuleSays) {
     job.id = "j";
     job.spec = spec;
     repos.jobs.insert_job(job);
-    FleetTargets counted = repos.executions.count_fleet_targets(job);
+    TargetCounts counted = repos.executions.count_fleet_targets(job);
     EXPECT_EQ(counted.targeted, expected.targeted) << "round " << round;
     EXPECT_EQ(counted.already_at_version, expected.already_at_version) << "round " << round;
     EXPECT_EQ(counted.not_in_from_versions, expected.not_in_from_versions) << "round " << round;

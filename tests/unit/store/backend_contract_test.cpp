@@ -394,7 +394,7 @@ TEST_P(BackendContract, AJobOverAProductTargetsTheDevicesNotAtTheVersionInFromVe
   Job j = job("j");
   j.spec.from_versions = std::vector<std::string>{"1.0"};
   store().jobs.insert_job(j);
-  FleetTargets t = store().executions.count_fleet_targets(j);
+  TargetCounts t = store().executions.count_fleet_targets(j);
   EXPECT_EQ(t.targeted, 1);  // old
   EXPECT_EQ(t.already_at_version, 1);
   EXPECT_EQ(t.not_in_from_versions, 2);  // older, no-version
