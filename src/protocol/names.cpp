@@ -1,4 +1,4 @@
-#include "mosquitto_ota/names.h"
+#include "protocol/names.h"
 
 namespace ota {
 namespace {
