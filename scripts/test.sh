@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds everything and runs the whole test suite twice: a normal build, then
-# one with AddressSanitizer + UndefinedBehaviorSanitizer.
+# one with AddressSanitizer + UndefinedBehaviorSanitizer. The normal build
+# treats warnings as errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 jobs=$(nproc)
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOTA_WERROR=ON >/dev/null
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"
 

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the build into a scratch DESTDIR and checks that exactly the plugin
+# and the docs arrive: no static layer library, test or benchmark binary.
+# Usage: install_test.sh BUILD_DIR SOURCE_DIR PLUGIN_DIR DOC_DIR (the last two absolute)
+set -euo pipefail
+build=$1 source=$2 plugin_dir=$3 doc_dir=$4
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+DESTDIR="$root" "${CMAKE:-cmake}" --install "$build" >/dev/null
+
+expected=("$plugin_dir/mosquitto_ota.so" "$doc_dir/README.md" "$doc_dir/SECURITY.md"
+          "$doc_dir/mosquitto.conf.example")
+shopt -s nullglob
+for doc in "$source"/docs/*.md; do
+  expected+=("$doc_dir/docs/$(basename "$doc")")
+done
+
+actual=$(cd "$root" && find . -type f -o -type l | sed 's|^\.||' | sort)
+if [ "$actual" != "$(printf '%s\n' "${expected[@]}" | sort)" ]; then
+  echo "Installed files differ from the expected ones (< expected, > installed):" >&2
+  diff <(printf '%s\n' "${expected[@]}" | sort) <(echo "$actual") >&2 || true
+  exit 1
+fi
+echo "Installed: ${expected[*]}"
