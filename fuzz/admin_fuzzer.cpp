@@ -61,9 +61,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ota::Upgrades upgrades(world.store->repositories(), world.presence, world.options);
   ota::Effects out;
   ota::AdminContext ctx{world.store->readers(), &upgrades, world.presence, 3, out};
-  ota::admin_request_is_read_only(std::string_view(reinterpret_cast<const char*>(data), size));
+  const ota::ParsedAdminRequest request(std::string_view(reinterpret_cast<const char*>(data), size));
   world.store->database().begin();
-  std::string response = ota::handle_admin_request(ctx, std::string_view(reinterpret_cast<const char*>(data), size));
+  std::string response = ota::handle_admin_request(ctx, request);
   world.store->database().rollback();
   if (response.rfind("{\"responses\":[", 0) != 0) __builtin_trap();
   // Every answer is valid UTF-8 JSON of at most 4 MiB (checked by RapidJSON's

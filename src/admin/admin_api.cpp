@@ -1,8 +1,8 @@
 #include "admin/admin_api.h"
 
+#include "admin/admin_audit.h"
 #include "admin/admin_commands.h"
 #include "protocol/names.h"
-#include "protocol/strict_json.h"
 #include "store/store_error.h"
 
 namespace ota {
@@ -99,23 +99,6 @@ std::string CommandArgs::cursor() const { return optional_string("cursor").value
 
 namespace {
 
-struct NamedHandler {
-  const char* name;
-  AdminHandler handler;
-  bool changes_state;
-};
-
-const NamedHandler kHandlers[] = {
-    {"createUpgrade", admin_create_upgrade, true},
-    {"getJob", admin_get_job, false},
-    {"listJobs", admin_list_jobs, false},
-    {"listJobExecutions", admin_list_job_executions, false},
-    {"getExecution", admin_get_execution, false},
-    {"cancelJob", admin_cancel_job, true},
-    {"getDevice", admin_get_device, false},
-    {"listDevices", admin_list_devices, false},
-};
-
 constexpr const char* kTooLarge = "response too large: page with limit/cursor";
 constexpr const char* kTooMuchWork = "request too large: its answers pass 16 MiB, send fewer commands or smaller pages";
 // Room kept free for each command not yet answered: enough for its error
@@ -125,13 +108,6 @@ constexpr size_t kMaxEchoedNameBytes = 64;
 constexpr size_t kRoomPerCommand = 1024;
 // More than createUpgrade's or cancelJob's "data" ever takes.
 constexpr size_t kStateChangeAnswerBytes = 512;
-
-const NamedHandler* named_handler(std::string_view command) {
-  for (const auto& h : kHandlers) {
-    if (command == h.name) return &h;
-  }
-  return nullptr;
-}
 
 rapidjson::Value error_response(rapidjson::Value response, const char* code, const std::string& message,
                                 JsonAlloc& alloc) {
@@ -166,26 +142,26 @@ rapidjson::Value run_command(AdminContext& ctx, const rapidjson::Value& command,
                           alloc);
   }
   rapidjson::Value response = response_head(command, true, alloc);
-  auto name = command.FindMember("command");
-  if (name == command.MemberEnd() || !name->value.IsString()) {
+  auto name_member = command.FindMember("command");
+  if (name_member == command.MemberEnd() || !name_member->value.IsString()) {
     return error_response(std::move(response), "invalid_request", "\"command\" must be a string", alloc);
   }
-  std::string_view command_name(name->value.GetString(), name->value.GetStringLength());
-  const NamedHandler* handler = named_handler(command_name);
+  const std::string_view name = command_name(command);
+  const AdminCommand* handler = find_admin_command(name);
   if (!handler) {
-    std::string what = command_name.size() <= kMaxEchoedNameBytes
-                           ? "unknown command \"" + std::string(command_name) + "\""
-                           : "unknown command (a name of " + std::to_string(command_name.size()) + " bytes)";
+    std::string what = name.size() <= kMaxEchoedNameBytes
+                           ? "unknown command \"" + std::string(name) + "\""
+                           : "unknown command (a name of " + std::to_string(name.size()) + " bytes)";
     return error_response(std::move(response), "unknown_command", what, alloc);
   }
   // A change of state must not be answered with an error: it does not run
   // when its head (an echoed correlationData) leaves no room for its answer.
-  if (handler->changes_state && json_size(response) + kStateChangeAnswerBytes > ctx.response_budget) {
+  if (handler->writes && json_size(response) + kStateChangeAnswerBytes > ctx.response_budget) {
     return error_response(std::move(response), "invalid_request", kTooLarge, alloc);
   }
   auto failed = [&](const std::exception& e) {
     if (ctx.atomicity) ctx.atomicity->undo();
-    ctx.out.logs.push_back({LogLevel::Error, std::string("mosquitto_ota: admin command ") + name->value.GetString() +
+    ctx.out.logs.push_back({LogLevel::Error, "mosquitto_ota: admin command " + std::string(name) +
                                                  " failed, nothing of it kept: " + e.what()});
     return error_response(std::move(response), "internal", std::string("internal error: ") + e.what(), alloc);
   };
@@ -208,29 +184,6 @@ rapidjson::Value run_command(AdminContext& ctx, const rapidjson::Value& command,
   return response;
 }
 
-// Parses a request envelope strictly; returns its commands, or null with the reason.
-const rapidjson::Value* request_commands(std::string_view payload, rapidjson::Document& request, std::string& error) {
-  if (payload.size() > kMaxAdminRequestBytes) {
-    error = "request is over " + std::to_string(kMaxAdminRequestBytes) + " bytes";
-    return nullptr;
-  }
-  if (auto why = parse_strict_json(payload, request); !why.empty()) {
-    error = "request refused: " + why;
-    return nullptr;
-  }
-  if (!request.IsObject() || !request.HasMember("commands") || !request["commands"].IsArray()) {
-    error = "request must be an object with a \"commands\" array";
-    return nullptr;
-  }
-  const rapidjson::Value& commands = request["commands"];
-  if (commands.Size() > kMaxAdminCommands) {
-    error = "request has " + std::to_string(commands.Size()) + " commands: at most " +
-            std::to_string(kMaxAdminCommands) + " per request";
-    return nullptr;
-  }
-  return &commands;
-}
-
 }  // namespace
 
 void response_too_large() { invalid_request(kTooLarge); }
@@ -244,25 +197,6 @@ bool ResponseMeter::fits(const rapidjson::Value& item) {
   return false;
 }
 
-AdminHandler find_admin_handler(std::string_view command) {
-  const NamedHandler* h = named_handler(command);
-  return h ? h->handler : nullptr;
-}
-
-bool admin_request_is_read_only(std::string_view payload) {
-  rapidjson::Document request;
-  std::string error;
-  const rapidjson::Value* commands = request_commands(payload, request, error);
-  if (!commands) return true;  // answered with an error only
-  for (const auto& command : commands->GetArray()) {
-    if (!command.IsObject() || !command.HasMember("command") || !command["command"].IsString()) continue;
-    for (const auto& h : kHandlers) {
-      if (h.changes_state && command["command"] == h.name) return false;
-    }
-  }
-  return true;
-}
-
 std::string rejected_admin_request(std::string_view reason) {
   rapidjson::Document out(rapidjson::kObjectType);
   auto& alloc = out.GetAllocator();
@@ -274,20 +208,21 @@ std::string rejected_admin_request(std::string_view reason) {
   return to_json(out);
 }
 
-std::string handle_admin_request(AdminContext& ctx, std::string_view payload) {
-  rapidjson::Document request;
-  std::string error;
-  const rapidjson::Value* commands = request_commands(payload, request, error);
-  if (!commands) return rejected_admin_request(error);
+std::string handle_admin_request(AdminContext& ctx, const ParsedAdminRequest& request) {
+  if (!request.refusal().empty()) {
+    ctx.out.logs.push_back(audit_refused_request(ctx.caller, request.refusal()));
+    return rejected_admin_request(request.refusal());
+  }
+  const rapidjson::Value& commands = request.commands();
 
   // Each response is written as soon as it is made, and measured so: one whose
   // text would not fit (keeping room for those still to come) is answered
   // invalid_request instead, so the whole payload stays within the limit.
   static constexpr std::string_view kHead = "{\"responses\":[", kTail = "]}";
   std::string out(kHead);
-  const size_t n = commands->Size();
+  const size_t n = commands.Size();
   for (size_t i = 0; i < n; ++i) {
-    const rapidjson::Value& command = (*commands)[static_cast<rapidjson::SizeType>(i)];
+    const rapidjson::Value& command = commands[static_cast<rapidjson::SizeType>(i)];
     if (i > 0) out += ',';
     const size_t limit = kMaxAdminResponseBytes - kTail.size() - (n - 1 - i) * kRoomPerCommand;
     ctx.response_budget = limit - out.size();
@@ -306,7 +241,10 @@ std::string handle_admin_request(AdminContext& ctx, std::string_view payload) {
         const size_t written = fits ? out.size() - before : limit - before;
         const size_t metered = work_before - ctx.work_left;
         if (written > metered) ctx.work_left -= std::min(written - metered, ctx.work_left);
-        if (fits) continue;
+        if (fits) {
+          ctx.out.logs.push_back(audit_line(ctx.caller, command, response));
+          continue;
+        }
       } else {
         refusal = kTooMuchWork;  // its handler stopped when the request's work ran out
       }
@@ -315,6 +253,7 @@ std::string handle_admin_request(AdminContext& ctx, std::string_view payload) {
       refusal = kTooMuchWork;
     }
     rapidjson::Value too_large = error_response(response_head(command, true, alloc), "invalid_request", refusal, alloc);
+    ctx.out.logs.push_back(audit_line(ctx.caller, command, too_large));
     if (append_json(too_large, out, limit)) continue;
     // Not even its correlationData fits: answered without it.
     append_json(error_response(response_head(command, false, alloc), "invalid_request", refusal, alloc), out, limit);

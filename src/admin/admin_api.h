@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "admin/admin_request.h"
 #include "ota/effects.h"
 #include "protocol/json.h"
 #include "ota/presence.h"
@@ -71,6 +72,12 @@ class CommandAtomicity {
   virtual void undo() = 0;  // it failed
 };
 
+// Who sent a request: named in the audit line of each of its commands.
+struct AdminCaller {
+  std::string user;
+  std::string client;
+};
+
 struct AdminContext {
   StoreReaders store;  // what commands read; they write through upgrades
   Upgrades* upgrades;  // null on the read-only path: commands that change state are not run there
@@ -84,6 +91,7 @@ struct AdminContext {
   // bounds its time (SPEC: a read-only request holds the broker thread a few ms).
   size_t work_left = kMaxAdminWorkBytes;
   bool work_ran_out = false;  // a command was refused because work_left ran out
+  AdminCaller caller{};
 };
 
 // Thrown by a handler whose answer would pass ctx.response_budget.
@@ -110,19 +118,17 @@ class ResponseMeter {
 // A handler fills `data`, or throws AdminError.
 using AdminHandler = void (*)(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc);
 
-// The handler of a command name, or null.
-AdminHandler find_admin_handler(std::string_view command);
-
-// Handles one request envelope and returns the response envelope: valid UTF-8
-// JSON of at most kMaxAdminResponseBytes. Never throws.
-std::string handle_admin_request(AdminContext& ctx, std::string_view payload);
+// Runs a request's commands and returns the response envelope: valid UTF-8
+// JSON of at most kMaxAdminResponseBytes. Logs an audit line per command (to
+// ctx.out). Never throws.
+std::string handle_admin_request(AdminContext& ctx, const ParsedAdminRequest& request);
+// The same for a request not parsed yet.
+inline std::string handle_admin_request(AdminContext& ctx, std::string_view payload) {
+  return handle_admin_request(ctx, ParsedAdminRequest(payload));
+}
 
 // The answer to a request that is not run at all (e.g. its Response Topic is
 // refused): one invalid_request response, command "", error `reason`.
 std::string rejected_admin_request(std::string_view reason);
-
-// True when no command of the request changes state (queries, and requests that
-// only get errors): it can be answered from a read-only connection.
-bool admin_request_is_read_only(std::string_view payload);
 
 }  // namespace ota

@@ -1,9 +1,23 @@
 #pragma once
-// The admin command handlers, one group per file.
+// The admin commands: the table of them, and their handlers, one group per file.
+#include <string_view>
+
 #include "admin/admin_api.h"
 #include "ota/ota_json.h"
 
 namespace ota {
+
+struct AdminCommand {
+  const char* name;
+  AdminHandler handler;
+  bool writes;  // changes state: run only on the worker, never from the read-only connection
+};
+
+// The command of that name, or null.
+const AdminCommand* find_admin_command(std::string_view name);
+
+// A command object's "command" string; empty when it has none.
+std::string_view command_name(const rapidjson::Value& command);
 
 // admin_devices.cpp
 void admin_get_device(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc);

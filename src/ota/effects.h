@@ -17,7 +17,7 @@ struct Outgoing {
   std::optional<std::string> correlation_data;
 };
 
-enum class LogLevel { Info, Warning, Error };
+enum class LogLevel { Info, Notice, Warning, Error };
 
 struct LogLine {
   LogLevel level;

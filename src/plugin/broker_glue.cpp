@@ -52,6 +52,8 @@ int log_level(LogLevel level) {
       return MOSQ_LOG_ERR;
     case LogLevel::Warning:
       return MOSQ_LOG_WARNING;
+    case LogLevel::Notice:
+      return MOSQ_LOG_NOTICE;
     default:
       return MOSQ_LOG_INFO;
   }
@@ -243,14 +245,15 @@ int on_control(int, void* event_data, void* user_data) {
       deliver_effects(st, std::move(out));
       return MOSQ_ERR_SUCCESS;
     }
-    if (st.worker->idle() && admin_request_is_read_only(request.payload)) {
+    if (st.worker->idle() && !parsed(request).writes()) {
       // Everything accepted so far is committed: answer from the read-only
       // connection now, instead of at the broker's next tick, unless it would
       // hold the broker thread longer than a small budget of work allows.
       Effects out;
       AdminContext ctx{*st.reader, nullptr, st.presence, unix_ms(), out};
       ctx.work_left = kQuickAdminWorkBytes;
-      std::string answer = handle_admin_request(ctx, request.payload);
+      ctx.caller = {request.username, request.client_id};
+      std::string answer = handle_admin_request(ctx, parsed(request));
       if (!ctx.work_ran_out) {
         out.publishes.push_back(Outgoing{"", request.response_topic, std::move(answer), 1,
                                          std::move(request.correlation_data)});

@@ -5,6 +5,11 @@
 
 namespace ota {
 
+const ParsedAdminRequest& parsed(AdminRequest& request) {
+  if (!request.body) request.body = std::make_shared<const ParsedAdminRequest>(request.payload);
+  return *request.body;
+}
+
 Engine::Engine(const Repositories& store, const Options& options)
     : store_(store), upgrades_(store, presence_, options) {}
 
@@ -79,7 +84,8 @@ void Engine::on_admin(AdminRequest& request, int64_t now_ms, Effects& out) {
   response.correlation_data = request.correlation_data;
   // A QoS 2 request that changes state runs once, however often it is retransmitted.
   std::optional<std::string> replay_key;
-  if (request.qos == 2 && !admin_request_is_read_only(request.payload)) {
+  const ParsedAdminRequest& body = parsed(request);
+  if (request.qos == 2 && body.writes()) {
     replay_key = admin_request_key(request.client_id, request.payload, request.correlation_data);
     if (auto previous = store_.admin_requests.answer_of(*replay_key, now_ms - kAdminReplayWindowMs)) {
       out.logs.push_back({LogLevel::Info, "mosquitto_ota: repeated QoS 2 admin request from client " +
@@ -91,7 +97,8 @@ void Engine::on_admin(AdminRequest& request, int64_t now_ms, Effects& out) {
   }
   CommandSavepoint atomicity(*this, out);
   AdminContext ctx{store_.readers(), &upgrades_, presence_, now_ms, out, &atomicity};
-  response.payload = handle_admin_request(ctx, request.payload);
+  ctx.caller = {request.username, request.client_id};
+  response.payload = handle_admin_request(ctx, body);
   if (replay_key) {
     store_.admin_requests.forget_before(now_ms - kAdminReplayWindowMs);
     store_.admin_requests.remember(*replay_key, response.payload, now_ms);

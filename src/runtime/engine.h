@@ -5,11 +5,13 @@
 // broker and knows nothing of Mosquitto.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "admin/admin_request.h"
 #include "ota/effects.h"
 #include "ota/presence.h"
 #include "ota/upgrades.h"
@@ -37,7 +39,12 @@ struct AdminRequest {
   std::optional<std::string> correlation_data;
   std::string client_id{};
   int qos = 0;
+  // The payload parsed, once: by whoever first needs it (see parsed()).
+  std::shared_ptr<const ParsedAdminRequest> body{};
 };
+
+// The request's payload parsed: parsed now if it was not yet.
+const ParsedAdminRequest& parsed(AdminRequest& request);
 
 using Event = std::variant<Report, ConnectionOpened, ConnectionClosed, AdminRequest>;
 

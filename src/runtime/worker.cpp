@@ -26,9 +26,9 @@ size_t footprint(const ReportView& r) {
 // Reports handed to the worker at once at most (or at the end of the broker's loop pass).
 constexpr size_t kHandOverReports = 256;
 
-bool is_barrier(const Event& event) {
-  const auto* admin = std::get_if<AdminRequest>(&event);
-  return admin && !admin_request_is_read_only(admin->payload);
+bool is_barrier(Event& event) {
+  auto* admin = std::get_if<AdminRequest>(&event);
+  return admin && parsed(*admin).writes();
 }
 
 std::string describe(const Event& event) {

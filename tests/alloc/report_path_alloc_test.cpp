@@ -106,7 +106,7 @@ TEST(ReportPathAllocations, CheckingAReportAllocatesNothing) {
 TEST(ReportPathAllocations, TakingReportsAllocatesNothingPerReport) {
   TestDbFile f;
   Options options;
-  options.flush_ms = 200;
+  options.flush_ms = 1000;
   Worker worker(std::make_unique<SqliteStore>(f.path), options);
   ReportChecker checker;
   std::vector<std::string> ids;
@@ -116,12 +116,16 @@ TEST(ReportPathAllocations, TakingReportsAllocatesNothingPerReport) {
       ReportView view;
       const ReportTopicView t{ReportKind::Progress, "lamp", "device-0001", ids[static_cast<size_t>(i)]};
       if (!checker.check(t, "lamp/device-0001", kProgress, 16384, view).empty()) std::abort();
-      if (!worker.submit_report(view, 1)) std::abort();
+      // On a busy machine the worker may fall behind and a report be refused
+      // (back-pressure): it is sent again, as a device would.
+      while (!worker.submit_report(view, 1)) {
+      }
       if (i % 100 == 99) worker.hand_over();
     }
   };
   take(0, 2000);  // the buffers grow to a batch's size
   const size_t n = allocations_in([&] { take(2000, 12000); });
-  // 10,000 reports: at most a few buffer growths (the worker may be slow to take a batch).
-  EXPECT_LE(n, 10u) << n << " allocations for 10,000 reports";
+  // 10,000 reports: a few buffer growths (more when a busy machine slows the
+  // worker and the batches it has not taken yet grow), never one per report.
+  EXPECT_LE(n, 50u) << n << " allocations for 10,000 reports";
 }

@@ -66,6 +66,22 @@ TEST_F(AdminTopic, MalformedRequestsGetErrorsAndTheClientStaysConnected) {
   EXPECT_EQ(a.mqtt().disconnects(), 0);
 }
 
+TEST_F(AdminTopic, EachCommandIsAuditedInTheBrokerLogWithWhoAskedAndWhatCameOfIt) {
+  report_devices();  // d1, d3, d5 at 1.0
+  auto& a = admin();
+  auto created = a.command(R"({"command":"createUpgrade","product":"p1","type":"firmware","version":"2.0",)"
+                           R"("url":"https://fw.example/2.0.bin","md5":"9e107d9d372bb6826bd81d3542a419d6","size":1})");
+  ASSERT_TRUE(created.HasMember("data")) << to_string(created);
+  const std::string job = created["data"]["jobId"].GetString();
+  const std::string who = "user=admin | client=" + a.mqtt().client_id();
+  EXPECT_TRUE(broker->wait_for_log("mosquitto_ota: admin | createUpgrade | " + who + " | product=p1 | jobId=" + job +
+                                   " | targeted=3"))
+      << broker->log();
+  EXPECT_EQ(error_code(a.command(R"({"command":"getJob","jobId":"nope"})")), "not_found");
+  EXPECT_TRUE(broker->wait_for_log("mosquitto_ota: admin | getJob | " + who + " | jobId=nope | error=not_found"))
+      << broker->log();
+}
+
 TEST_F(AdminTopic, NonAdminsCanNeitherRequestNorListen) {
   // An admin listening on the shared response topic sees whatever gets answered.
   auto& a = admin("admin", MQTT_PROTOCOL_V311);

@@ -14,6 +14,7 @@ class AdminFixture : public ::testing::Test {
 
   rapidjson::Document call(const std::string& request) {
     AdminContext ctx{store.readers(), &upgrades, presence, now, out};
+    ctx.caller = caller;
     rapidjson::Document doc;
     doc.Parse(handle_admin_request(ctx, request).c_str());
     return doc;
@@ -39,6 +40,7 @@ class AdminFixture : public ::testing::Test {
   Presence presence;
   Upgrades upgrades;
   Effects out;
+  AdminCaller caller{"ops", "biz-1"};
   int64_t now = 1700000000000;
 };
 

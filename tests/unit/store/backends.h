@@ -3,6 +3,7 @@
 // entry to all_backends(): the same tests then hold it to the same behaviour.
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,8 @@ struct Backend {
 };
 
 std::vector<Backend> all_backends();
+
+// How GoogleTest names a backend in its output (else it prints the struct's bytes).
+inline void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
 }  // namespace ota
