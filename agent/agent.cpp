@@ -1,0 +1,294 @@
+#include "agent.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include "download.h"
+#include "install.h"
+#include "log.h"
+#include "reports.h"
+#include "verify.h"
+
+namespace ota_agent {
+namespace {
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string label(const Command& c) { return c.name + " " + c.request_id + " (" + c.type + " " + c.version + ")"; }
+
+}  // namespace
+
+Agent::Agent(Config config, std::optional<TrustedKeys> broker_key, std::optional<TrustedKeys> vendor_keys)
+    : config_(std::move(config)),
+      broker_key_(std::move(broker_key)),
+      vendor_keys_(std::move(vendor_keys)),
+      state_(State::load(config_.state_dir, config_.initial_versions)) {
+  session_ = std::make_unique<MqttSession>(
+      config_, [this] { on_connect(); },
+      [this](const std::string& topic, const std::string& payload) { on_message(topic, payload); });
+}
+
+Agent::~Agent() { session_->stop(); }
+
+void Agent::run(const std::atomic<bool>& stop) {
+  stop_ = &stop;
+  session_->start();
+  bool resumed = false;
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stop) {
+    wake_.wait_for(lock, std::chrono::milliseconds(200));
+    // An upgrade interrupted by a restart goes on once the broker can hear about it.
+    if (!resumed && connected_) {
+      resumed = true;
+      if (state_.current()) {
+        lock.unlock();
+        log_line("resuming the upgrade of " + state_.current()->topic);
+        work_on_current();
+        lock.lock();
+      }
+    }
+    while (resumed && !inbox_.empty() && !stop) {
+      auto [topic, payload] = inbox_.front();
+      inbox_.pop_front();
+      lock.unlock();
+      handle(topic, payload);
+      lock.lock();
+    }
+  }
+  lock.unlock();
+  log_line("stopping");
+  session_->stop();
+}
+
+void Agent::on_connect() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  connected_ = true;
+  wake_.notify_all();
+  const std::string status = state_.status_json();
+  log_line("reporting status " + status);
+  session_->publish(status_topic(config_.product, config_.device), status);
+}
+
+void Agent::on_message(const std::string& topic, const std::string& payload) {
+  const ParsedCommand parsed = parse_command(config_.product, config_.device, topic, payload);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (parsed.command && parsed.command->request_id == active_request_) {
+    const Command& c = *parsed.command;
+    // A cancel for the upgrade in progress must reach the download now, not after it.
+    if (!c.is_upgrade()) {
+      const std::string refused =
+          broker_key_ ? check_signature(c, config_.product, config_.device, {&broker_key_->keys, broker_key_->ids[0]})
+                      : "";
+      if (!refused.empty()) {
+        log_line("refused " + label(c) + ": " + refused);
+      } else if (installing_) {
+        log_line("received " + label(c) + ": too late, installing");
+      } else {
+        log_line("received " + label(c) + ": stopping the download");
+        cancel_ = true;
+      }
+    } else {
+      log_line("ignored " + label(c) + ": already working on it");
+    }
+    return;
+  }
+  inbox_.emplace_back(topic, payload);
+  wake_.notify_all();
+}
+
+void Agent::handle(const std::string& topic, const std::string& payload) {
+  const ParsedCommand parsed = parse_command(config_.product, config_.device, topic, payload);
+  if (!parsed.command) {
+    log_line("ignored a message on " + topic + ": " + parsed.error);
+    return;
+  }
+  const Command& c = *parsed.command;
+  if (c.is_upgrade()) {
+    handle_upgrade(c, topic, payload);
+    return;
+  }
+  if (broker_key_) {
+    const std::string refused =
+        check_signature(c, config_.product, config_.device, {&broker_key_->keys, broker_key_->ids[0]});
+    if (!refused.empty()) {
+      log_line("refused " + label(c) + ": " + refused);
+      return;
+    }
+  }
+  // A cancel for an upgrade not started (or already done): it must not start later.
+  log_line("received " + label(c) + ": nothing in progress for it, request marked handled");
+  std::lock_guard<std::mutex> lock(mutex_);
+  state_.mark_handled(c.request_id);
+  persist();
+}
+
+void Agent::handle_upgrade(const Command& c, const std::string& topic, const std::string& payload) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (state_.handled(c.request_id)) {
+      log_line("ignored " + label(c) + ": request already handled");
+      return;
+    }
+  }
+  if (expired(c, now_ms())) {
+    log_line("ignored " + label(c) + ": expired at " + c.expires_at);
+    return;
+  }
+  std::string refused;
+  if (broker_key_) refused = check_signature(c, config_.product, config_.device, {&broker_key_->keys, broker_key_->ids[0]});
+  if (refused.empty()) refused = check_upgrade_fields(c);
+  if (!refused.empty()) {
+    log_line("refused " + label(c) + ": " + refused);
+    report_progress(c, -4, "refused: " + refused);
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_.mark_handled(c.request_id);
+    persist();
+    return;
+  }
+  log_line("accepted " + label(c) + " from " + c.url);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_.set_current(CurrentUpgrade{topic, payload, false});
+    persist();
+  }
+  work_on_current();
+}
+
+std::string Agent::image_path(const std::string& request_id) const {
+  return config_.download_dir + "/" + request_id + ".img";
+}
+
+void Agent::work_on_current() {
+  CurrentUpgrade current;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    current = *state_.current();
+  }
+  const ParsedCommand parsed = parse_command(config_.product, config_.device, current.topic, current.payload);
+  if (!parsed.command) {  // only a hand-edited state file gets here
+    log_line("dropped the saved upgrade: " + parsed.error);
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_.set_current(std::nullopt);
+    persist();
+    return;
+  }
+  const Command& c = *parsed.command;
+  const std::string path = image_path(c.request_id);
+  if (current.installing) {
+    // The install command was cut short: nobody knows what it left, so it failed.
+    log_line("the agent stopped while installing " + label(c) + ": reporting it failed");
+    report_progress(c, -3, "install interrupted: the agent restarted while installing");
+    finish(c.request_id);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    active_request_ = c.request_id;
+    installing_ = false;
+    cancel_ = false;
+  }
+
+  ProgressThrottle throttle(*c.size);
+  const auto on_data = [&](uint64_t have) {
+    if (auto percent = throttle.update(have, std::chrono::steady_clock::now())) {
+      report_progress(c, *percent, "downloading");
+    }
+  };
+  const auto interrupted = [&] { return cancel_.load() || stop_->load(); };
+  DownloadRequest request{c.url, path, *c.size, config_.stall_timeout_seconds, config_.https_ca_file};
+  std::error_code ec;
+  const auto partial = std::filesystem::exists(path, ec) ? std::filesystem::file_size(path, ec) : 0;
+  log_line("downloading " + c.url + " to " + path +
+           (partial > 0 ? " (resuming at byte " + std::to_string(partial) + ")" : ""));
+  const DownloadOutcome outcome = download(request, on_data, interrupted);
+
+  if (outcome.result == DownloadResult::Interrupted) {
+    if (cancel_) {
+      log_line("canceled " + label(c) + ": download stopped, file deleted");
+      finish(c.request_id);
+    } else {
+      log_line("download of " + label(c) + " interrupted by a stop; it resumes at the next start");
+      std::lock_guard<std::mutex> lock(mutex_);
+      active_request_.clear();
+    }
+    return;
+  }
+  std::string failure = outcome.desc;
+  int code = outcome.result == DownloadResult::TooLarge ? -2 : -1;
+  if (outcome.result == DownloadResult::Complete) {
+    log_line("downloaded " + label(c) + ", verifying");
+    failure = check_image(path, {*c.size, c.md5, c.sha256, c.image_signature},
+                          vendor_keys_ ? &vendor_keys_->keys : nullptr);
+    code = -2;
+  }
+  if (!failure.empty()) {
+    log_line("failed " + label(c) + ": " + failure + "; file deleted");
+    report_progress(c, code, failure);
+    finish(c.request_id);
+    return;
+  }
+
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    installing_ = true;
+    state_.set_current(CurrentUpgrade{current.topic, current.payload, true});
+    persist();
+  }
+  log_line("image verified; installing with: " + config_.install_command + " " + path + " " + c.type + " " +
+           c.version);
+  report_progress(c, 100, "installing");
+  const std::string install_failure = run_install(config_.install_command, path, c.type, c.version);
+  if (!install_failure.empty()) {
+    log_line("failed " + label(c) + ": " + install_failure);
+    report_progress(c, -3, install_failure);
+    finish(c.request_id);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_.set_version(c.type, c.version);
+  }
+  finish(c.request_id);
+  log_line("installed " + c.type + " " + c.version);
+  report_status();
+}
+
+void Agent::finish(const std::string& request_id) {
+  std::error_code ec;
+  std::filesystem::remove(image_path(request_id), ec);
+  std::lock_guard<std::mutex> lock(mutex_);
+  state_.mark_handled(request_id);
+  state_.set_current(std::nullopt);
+  persist();
+  active_request_.clear();
+  installing_ = false;
+}
+
+void Agent::persist() {
+  try {
+    state_.save();
+  } catch (const std::exception& e) {
+    log_line(std::string("cannot save the state: ") + e.what());
+  }
+}
+
+void Agent::report_progress(const Command& c, int progress, const std::string& desc) {
+  const std::string payload = progress_json(c.type, c.version, progress, desc);
+  log_line("reporting progress " + payload);
+  session_->publish(progress_topic(config_.product, config_.device), payload);
+}
+
+void Agent::report_status() {
+  std::string status;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    status = state_.status_json();
+  }
+  log_line("reporting status " + status);
+  session_->publish(status_topic(config_.product, config_.device), status);
+}
+
+}  // namespace ota_agent
