@@ -79,9 +79,7 @@ void Agent::on_message(const std::string& topic, const std::string& payload) {
     const Command& c = *parsed.command;
     // A cancel for the upgrade in progress must reach the download now, not after it.
     if (!c.is_upgrade()) {
-      const std::string refused =
-          broker_key_ ? check_signature(c, config_.product, config_.device, {&broker_key_->keys, broker_key_->ids[0]})
-                      : "";
+      const std::string refused = signature_problem(c);
       if (!refused.empty()) {
         log_line("refused " + label(c) + ": " + refused);
       } else if (installing_) {
@@ -110,13 +108,10 @@ void Agent::handle(const std::string& topic, const std::string& payload) {
     handle_upgrade(c, topic, payload);
     return;
   }
-  if (broker_key_) {
-    const std::string refused =
-        check_signature(c, config_.product, config_.device, {&broker_key_->keys, broker_key_->ids[0]});
-    if (!refused.empty()) {
-      log_line("refused " + label(c) + ": " + refused);
-      return;
-    }
+  const std::string refused = signature_problem(c);
+  if (!refused.empty()) {
+    log_line("refused " + label(c) + ": " + refused);
+    return;
   }
   // A cancel for an upgrade not started (or already done): it must not start later.
   log_line("received " + label(c) + ": nothing in progress for it, request marked handled");
@@ -137,9 +132,14 @@ void Agent::handle_upgrade(const Command& c, const std::string& topic, const std
     log_line("ignored " + label(c) + ": expired at " + c.expires_at);
     return;
   }
-  std::string refused;
-  if (broker_key_) refused = check_signature(c, config_.product, config_.device, {&broker_key_->keys, broker_key_->ids[0]});
-  if (refused.empty()) refused = check_upgrade_fields(c);
+  // A forged command is not remembered: its request id may be a real one, still to come.
+  std::string refused = signature_problem(c);
+  if (!refused.empty()) {
+    log_line("refused " + label(c) + ": " + refused);
+    report_progress(c, -4, "refused: " + refused);
+    return;
+  }
+  refused = check_upgrade_fields(c);
   if (!refused.empty()) {
     log_line("refused " + label(c) + ": " + refused);
     report_progress(c, -4, "refused: " + refused);
@@ -155,6 +155,11 @@ void Agent::handle_upgrade(const Command& c, const std::string& topic, const std
     persist();
   }
   work_on_current();
+}
+
+std::string Agent::signature_problem(const Command& c) const {
+  if (!broker_key_) return "";
+  return check_signature(c, config_.product, config_.device, {&broker_key_->keys, broker_key_->ids[0]});
 }
 
 std::string Agent::image_path(const std::string& request_id) const {

@@ -35,6 +35,8 @@ class Agent {
   void handle(const std::string& topic, const std::string& payload);
   void handle_upgrade(const Command& command, const std::string& topic, const std::string& payload);
   void work_on_current();
+  // Why the command's signature is refused; empty when it verifies or no broker key is configured.
+  std::string signature_problem(const Command& command) const;
   std::string image_path(const std::string& request_id) const;
   // The request is done (whatever came of it): remembered as handled, its file deleted.
   void finish(const std::string& request_id);

@@ -2,9 +2,7 @@
 // signature checks (against the worked example of docs/protocol.md 3.9), the
 // image checks (3.10, keys made with OpenSSL), and the progress throttle.
 #include <gtest/gtest.h>
-#include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include <filesystem>
 #include <fstream>
@@ -17,6 +15,7 @@
 #include "protocol/signatures.h"
 #include "reports.h"
 #include "state.h"
+#include "test_keys.h"
 #include "verify.h"
 
 namespace ota_agent {
@@ -206,48 +205,6 @@ TEST(Reports, ProgressAtEveryTenPercentStepAtMostOnceASecond) {
 }
 
 // Image checks, with vendor keys made by OpenSSL.
-ota::Pkey generate(int type) {
-  EVP_PKEY* key = nullptr;
-  if (type == EVP_PKEY_EC) {
-    key = EVP_EC_gen("P-256");
-  } else {
-    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(EVP_PKEY_CTX_new_id(type, nullptr),
-                                                                    EVP_PKEY_CTX_free);
-    EVP_PKEY_keygen_init(ctx.get());
-    EVP_PKEY_keygen(ctx.get(), &key);
-  }
-  return ota::Pkey(key);
-}
-
-std::string public_pem(EVP_PKEY* key) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
-  PEM_write_bio_PUBKEY(bio.get(), key);
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<size_t>(len));
-}
-
-// Ed25519 signs the digest as its message; ECDSA signs it as the hash (docs/protocol.md 3.10).
-std::string sign_digest(EVP_PKEY* key, const std::string& digest) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  std::string out(256, '\0');
-  size_t length = out.size();
-  if (EVP_PKEY_get_id(key) == EVP_PKEY_ED25519) {
-    EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key);
-    EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &length,
-                   reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
-  } else {
-    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> pctx(EVP_PKEY_CTX_new(key, nullptr),
-                                                                     EVP_PKEY_CTX_free);
-    EVP_PKEY_sign_init(pctx.get());
-    EVP_PKEY_CTX_set_signature_md(pctx.get(), EVP_sha256());
-    EVP_PKEY_sign(pctx.get(), reinterpret_cast<unsigned char*>(out.data()), &length,
-                  reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
-  }
-  out.resize(length);
-  return ota::base64_encode(out);
-}
-
 class ImageChecks : public ::testing::Test {
  protected:
   void SetUp() override { std::ofstream(path, std::ios::binary) << bytes; }
@@ -281,10 +238,12 @@ TEST_F(ImageChecks, SizeMd5AndSha256MustMatch) {
 }
 
 TEST_F(ImageChecks, TheSignatureMustVerifyWithATrustedVendorKey) {
-  const auto ed = generate(EVP_PKEY_ED25519);
-  const auto ec = generate(EVP_PKEY_EC);
-  const auto stranger = generate(EVP_PKEY_ED25519);
-  const auto vendors = ota::VerifyingKeys::from_pem(public_pem(ed.get()) + public_pem(ec.get()));
+  using ota_test::sign_digest;
+  const auto ed = ota_test::generate_key(EVP_PKEY_ED25519);
+  const auto ec = ota_test::generate_key(EVP_PKEY_EC);
+  const auto stranger = ota_test::generate_key(EVP_PKEY_ED25519);
+  const auto vendors =
+      ota::VerifyingKeys::from_pem(ota_test::public_pem(ed.get()) + ota_test::public_pem(ec.get()));
   const std::string digest = ota::sha256(bytes);
 
   auto e = expected();
