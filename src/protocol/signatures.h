@@ -22,6 +22,8 @@ std::optional<std::string> base64_decode(std::string_view text);
 std::string sha256(std::string_view bytes);
 // Lowercase hex of `bytes`.
 std::string to_hex(std::string_view bytes);
+// The bytes of hex digits (either case); nullopt when `hex` is not an even count of them.
+std::optional<std::string> from_hex(std::string_view hex);
 
 struct PkeyFree {
   void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
