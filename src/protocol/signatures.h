@@ -50,6 +50,11 @@ class SigningKey {
   std::string id_;
 };
 
+// A vendor's signature of an image whose SHA-256 is `digest` (docs/protocol.md
+// 3.10) with the private key in `pem`: Ed25519 over the digest, or ECDSA P-256
+// with the digest as its hash (DER). Throws std::runtime_error for another key.
+std::string sign_image_digest(std::string_view pem, std::string_view digest);
+
 // One or more public keys (Ed25519 or ECDSA P-256) that verify.
 class VerifyingKeys {
  public:

@@ -160,17 +160,7 @@ class SignedImages : public UpgradeTest {
 
   // The image's signature by `key`, base64, as docs/protocol.md 3.10 makes it.
   static std::string image_signature(const KeyPair& key, const std::string& digest) {
-    if (EVP_PKEY_get_base_id(key.key.get()) == EVP_PKEY_ED25519) {
-      return ota::base64_encode(ota::SigningKey::from_pem(key.private_pem).sign(digest));
-    }
-    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(EVP_PKEY_CTX_new(key.key.get(), nullptr),
-                                                                     EVP_PKEY_CTX_free);
-    unsigned char der[128];
-    size_t len = sizeof der;
-    EVP_PKEY_sign_init(ctx.get());
-    EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256());
-    EVP_PKEY_sign(ctx.get(), der, &len, reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
-    return ota::base64_encode(std::string(reinterpret_cast<const char*>(der), len));
+    return ota::base64_encode(ota::sign_image_digest(key.private_pem, digest));
   }
 
   rapidjson::Document create_signed(const std::string& sha256_hex, const std::string& signature) {
