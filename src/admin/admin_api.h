@@ -92,6 +92,7 @@ struct AdminContext {
   size_t work_left = kMaxAdminWorkBytes;
   bool work_ran_out = false;  // a command was refused because work_left ran out
   AdminCaller caller{};
+  const Options* options = nullptr;  // the plugin's: its keys (null: none)
 };
 
 // Thrown by a handler whose answer would pass ctx.response_budget.

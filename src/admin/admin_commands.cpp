@@ -14,6 +14,7 @@ constexpr AdminCommand kCommands[] = {
     {"cancelJob", admin_cancel_job, true},
     {"getDevice", admin_get_device, false},
     {"listDevices", admin_list_devices, false},
+    {"getSigningKey", admin_get_signing_key, false},
 };
 
 }  // namespace

@@ -31,4 +31,7 @@ void admin_list_job_executions(AdminContext& ctx, const CommandArgs& args, rapid
 void admin_get_execution(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc);
 void admin_cancel_job(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc);
 
+// admin_signing.cpp
+void admin_get_signing_key(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc);
+
 }  // namespace ota

@@ -5,6 +5,7 @@
 
 #include "admin/admin_commands.h"
 #include "protocol/names.h"
+#include "protocol/signatures.h"
 
 namespace ota {
 namespace {
@@ -14,6 +15,7 @@ constexpr size_t kMaxUrlBytes = 2048;
 constexpr size_t kMaxListedDevices = 1000000;
 constexpr size_t kMaxFromVersions = 100;
 constexpr int64_t kMaxPerMinute = 6000000;
+constexpr size_t kMaxImageSignatureBytes = 512;  // Ed25519: 64, ECDSA P-256: at most 72
 
 bool is_hex(const std::string& s, size_t length) {
   if (s.size() != length) return false;
@@ -60,8 +62,9 @@ Job existing_job(AdminContext& ctx, const std::string& id) {
 }
 
 JobSpec parse_job_spec(const CommandArgs& args, int64_t now) {
-  args.only({"product", "type", "version", "url", "md5", "size", "sha256", "versionKey", "devices", "fromVersions",
-             "timeoutSeconds", "expiresAt", "maxPerMinute", "abortFailurePercent", "abortMinFinished", "dynamic"});
+  args.only({"product", "type", "version", "url", "md5", "size", "sha256", "imageSignature", "versionKey", "devices",
+             "fromVersions", "timeoutSeconds", "expiresAt", "maxPerMinute", "abortFailurePercent", "abortMinFinished",
+             "dynamic"});
   JobSpec spec;
   spec.product = args.name("product");
   spec.type = args.required_string("type");
@@ -77,6 +80,14 @@ JobSpec parse_job_spec(const CommandArgs& args, int64_t now) {
   spec.size = *size;
   spec.sha256 = lower(args.optional_string("sha256").value_or(""));
   if (args.has("sha256") && !is_hex(spec.sha256, 64)) invalid_request("\"sha256\" must be 64 hex digits");
+  spec.image_signature = args.optional_string("imageSignature").value_or("");
+  if (args.has("imageSignature")) {
+    auto raw = base64_decode(spec.image_signature);
+    if (!raw || raw->empty() || raw->size() > kMaxImageSignatureBytes) {
+      invalid_request("\"imageSignature\" must be base64 of a signature of at most " +
+                      std::to_string(kMaxImageSignatureBytes) + " bytes");
+    }
+  }
   spec.version_key = args.optional_string("versionKey").value_or(spec.type + "_ver");
   if (!is_valid_name(spec.version_key)) invalid_request("\"versionKey\" must be 1-64 characters of [A-Za-z0-9_.-]");
   spec.devices = args.optional_strings("devices", is_valid_name, "device names", kMaxListedDevices);
@@ -96,10 +107,21 @@ JobSpec parse_job_spec(const CommandArgs& args, int64_t now) {
   return spec;
 }
 
+// With plugin_opt_image_keys, an image is sent only with a vendor's signature
+// of its SHA-256 that one of the keys verifies (docs/protocol.md 3.10).
+void check_image_signature(const JobSpec& spec, const VerifyingKeys& keys) {
+  if (spec.sha256.empty()) invalid_request("\"sha256\" is required: plugin_opt_image_keys is set");
+  if (spec.image_signature.empty()) invalid_request("\"imageSignature\" is required: plugin_opt_image_keys is set");
+  if (!keys.verify_digest(*from_hex(spec.sha256), *base64_decode(spec.image_signature))) {
+    invalid_request("\"imageSignature\" does not verify this sha256 with any key of plugin_opt_image_keys");
+  }
+}
+
 }  // namespace
 
 void admin_create_upgrade(AdminContext& ctx, const CommandArgs& args, rapidjson::Value& data, JsonAlloc& alloc) {
   JobSpec spec = parse_job_spec(args, ctx.now_ms);
+  if (ctx.options && ctx.options->image_keys) check_image_signature(spec, *ctx.options->image_keys);
   if (!ctx.upgrades) throw AdminError("internal", "createUpgrade reached the read-only path");
   CreateResult r = ctx.upgrades->create(spec, ctx.now_ms, ctx.out);
   data.AddMember("jobId", json_string(r.job_id, alloc), alloc);

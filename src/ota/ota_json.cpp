@@ -70,6 +70,7 @@ rapidjson::Value job_json(const Job& j, JsonAlloc& alloc) {
   out.AddMember("md5", json_string(s.md5, alloc), alloc);
   out.AddMember("size", int_json(s.size), alloc);
   add_optional(out, "sha256", s.sha256, alloc);
+  add_optional(out, "imageSignature", s.image_signature, alloc);
   if (s.from_versions) out.AddMember("fromVersions", strings_json(*s.from_versions, alloc), alloc);
   out.AddMember("timeoutSeconds", int_json(s.timeout_seconds), alloc);
   add_optional(out, "expiresAt", s.expires_at, alloc);

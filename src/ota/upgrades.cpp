@@ -238,7 +238,8 @@ void Upgrades::deliver(Execution& e, Trigger trigger, int64_t now, Effects& out)
   const bool first = e.state == ExecState::Queued;
   if (first && !take_send_slot(*j, now)) return;  // waits for its rate-limited turn
 
-  send_command(e, upgrade_command_topic(e, j->spec), upgrade_command_payload(j->spec), out);
+  const SigningKey* key = options_.signing_key.get();
+  send_command(e, upgrade_command_topic(e, j->spec), upgrade_command_payload(e, j->spec, key), out);
   e.last_sent_at = now;
   e.updated_at = now;
   if (trigger == Trigger::Timer) {
@@ -356,7 +357,9 @@ int64_t Upgrades::cancel(const std::string& job_id, int64_t now, Effects& out) {
     while (true) {
       auto page = executions_.job_executions(job_id, s, "", kPage);
       for (auto& e : page) {
-        if (is_in_flight(e.state)) send_command(e, cancel_command_topic(e), cancel_command_payload(e), out);
+        if (is_in_flight(e.state)) {
+          send_command(e, cancel_command_topic(e), cancel_command_payload(e, options_.signing_key.get()), out);
+        }
         move(e, ExecState::Canceled, "canceled", now, out);
         ++n;
       }

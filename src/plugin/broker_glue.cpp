@@ -253,6 +253,7 @@ int on_control(int, void* event_data, void* user_data) {
       AdminContext ctx{*st.reader, nullptr, st.presence, unix_ms(), out};
       ctx.work_left = kQuickAdminWorkBytes;
       ctx.caller = {request.username, request.client_id};
+      ctx.options = &st.options;
       std::string answer = handle_admin_request(ctx, parsed(request));
       if (!ctx.work_ran_out) {
         out.publishes.push_back(Outgoing{"", request.response_topic, std::move(answer), 1,

@@ -76,6 +76,18 @@ OptionsResult parse_options(const std::vector<std::pair<std::string, std::string
       } else {
         r.error = "plugin_opt_acl_default \"" + value + "\" must be defer or allow";
       }
+    } else if (key == "signing_key") {
+      try {
+        o.signing_key = std::make_shared<const SigningKey>(SigningKey::from_pem_file(value));
+      } catch (const std::exception& e) {
+        r.error = "plugin_opt_signing_key " + value + ": " + e.what();
+      }
+    } else if (key == "image_keys") {
+      try {
+        o.image_keys = std::make_shared<const VerifyingKeys>(VerifyingKeys::from_pem_file(value));
+      } catch (const std::exception& e) {
+        r.error = "plugin_opt_image_keys " + value + ": " + e.what();
+      }
     } else {
       r.error = "unknown option plugin_opt_" + key;
     }

@@ -1,9 +1,12 @@
 #pragma once
 // The plugin_opt_* options of mosquitto.conf, validated (SPEC "Configuration").
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "protocol/signatures.h"
 
 namespace ota {
 
@@ -18,6 +21,10 @@ struct Options {
   size_t max_payload_bytes = 16384;
   bool acl_default_allow = false;  // acl_default: "defer" (false) or "allow"
   int progress_history = kDefaultProgressHistory;  // progress reports kept per device
+  // signing_key: signs every OTA command (docs/protocol.md 3.9); null: unsigned.
+  std::shared_ptr<const SigningKey> signing_key;
+  // image_keys: the vendor keys an image's signature must verify with (3.10); null: not required.
+  std::shared_ptr<const VerifyingKeys> image_keys;
 };
 
 struct OptionsResult {

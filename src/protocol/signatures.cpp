@@ -60,6 +60,25 @@ bool ed25519_verifies(EVP_PKEY* key, std::string_view message, std::string_view 
                           reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
 }
 
+std::string ed25519_sign(EVP_PKEY* key, std::string_view message) {
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  unsigned char signature[64];
+  size_t len = sizeof signature;
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key) != 1 ||
+      EVP_DigestSign(ctx.get(), signature, &len, reinterpret_cast<const unsigned char*>(message.data()),
+                     message.size()) != 1) {
+    throw std::runtime_error("Ed25519 signing failed");
+  }
+  return std::string(reinterpret_cast<const char*>(signature), len);
+}
+
+Pkey read_private_key(std::string_view pem) {
+  auto bio = memory_bio(pem);
+  Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!key) throw std::runtime_error("not a PEM private key");
+  return key;
+}
+
 // ECDSA verification of a DER `signature` over a SHA-256 `digest`.
 bool ecdsa_verifies(EVP_PKEY* key, std::string_view digest, std::string_view signature) {
   std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new(key, nullptr));
@@ -132,6 +151,24 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
+std::optional<std::string> from_hex(std::string_view hex) {
+  auto digit = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int high = digit(hex[i]), low = digit(hex[i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out += static_cast<char>(high << 4 | low);
+  }
+  return out;
+}
+
 std::string key_id(EVP_PKEY* key) {
   unsigned char* der = nullptr;
   const int len = i2d_PUBKEY(key, &der);
@@ -144,9 +181,7 @@ std::string key_id(EVP_PKEY* key) {
 SigningKey::SigningKey(Pkey key) : key_(key.release(), EVP_PKEY_free), id_(key_id(key_.get())) {}
 
 SigningKey SigningKey::from_pem(std::string_view pem) {
-  auto bio = memory_bio(pem);
-  Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!key) throw std::runtime_error("not a PEM private key");
+  Pkey key = read_private_key(pem);
   if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_ED25519) throw std::runtime_error("not an Ed25519 private key");
   return SigningKey(std::move(key));
 }
@@ -155,16 +190,20 @@ SigningKey SigningKey::from_pem_file(const std::string& path) {
   return from_pem(read_file(path, "key file"));
 }
 
-std::string SigningKey::sign(std::string_view message) const {
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  unsigned char signature[64];
-  size_t len = sizeof signature;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), signature, &len, reinterpret_cast<const unsigned char*>(message.data()),
-                     message.size()) != 1) {
-    throw std::runtime_error("Ed25519 signing failed");
+std::string SigningKey::sign(std::string_view message) const { return ed25519_sign(key_.get(), message); }
+
+std::string sign_image_digest(std::string_view pem, std::string_view digest) {
+  Pkey key = read_private_key(pem);
+  if (EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_ED25519) return ed25519_sign(key.get(), digest);
+  if (!is_p256(key.get())) throw std::runtime_error("neither an Ed25519 nor an ECDSA P-256 private key");
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new(key.get(), nullptr));
+  unsigned char der[128];
+  size_t len = sizeof der;
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) != 1 ||
+      EVP_PKEY_sign(ctx.get(), der, &len, reinterpret_cast<const unsigned char*>(digest.data()), digest.size()) != 1) {
+    throw std::runtime_error("ECDSA signing failed");
   }
-  return std::string(reinterpret_cast<const char*>(signature), len);
+  return std::string(reinterpret_cast<const char*>(der), len);
 }
 
 std::string SigningKey::public_key_pem() const {

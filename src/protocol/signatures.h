@@ -22,6 +22,8 @@ std::optional<std::string> base64_decode(std::string_view text);
 std::string sha256(std::string_view bytes);
 // Lowercase hex of `bytes`.
 std::string to_hex(std::string_view bytes);
+// The bytes of hex digits (either case); nullopt when `hex` is not an even count of them.
+std::optional<std::string> from_hex(std::string_view hex);
 
 struct PkeyFree {
   void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
@@ -47,6 +49,11 @@ class SigningKey {
   std::shared_ptr<EVP_PKEY> key_;
   std::string id_;
 };
+
+// A vendor's signature of an image whose SHA-256 is `digest` (docs/protocol.md
+// 3.10) with the private key in `pem`: Ed25519 over the digest, or ECDSA P-256
+// with the digest as its hash (DER). Throws std::runtime_error for another key.
+std::string sign_image_digest(std::string_view pem, std::string_view digest);
 
 // One or more public keys (Ed25519 or ECDSA P-256) that verify.
 class VerifyingKeys {

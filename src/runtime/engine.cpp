@@ -11,7 +11,7 @@ const ParsedAdminRequest& parsed(AdminRequest& request) {
 }
 
 Engine::Engine(const Repositories& store, const Options& options)
-    : store_(store), upgrades_(store, presence_, options) {}
+    : store_(store), options_(options), upgrades_(store, presence_, options) {}
 
 void Engine::handle(Event& event, int64_t now_ms, Effects& out) {
   if (auto* report = std::get_if<Report>(&event)) {
@@ -98,6 +98,7 @@ void Engine::on_admin(AdminRequest& request, int64_t now_ms, Effects& out) {
   CommandSavepoint atomicity(*this, out);
   AdminContext ctx{store_.readers(), &upgrades_, presence_, now_ms, out, &atomicity};
   ctx.caller = {request.username, request.client_id};
+  ctx.options = &options_;
   response.payload = handle_admin_request(ctx, body);
   if (replay_key) {
     store_.admin_requests.forget_before(now_ms - kAdminReplayWindowMs);

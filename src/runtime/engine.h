@@ -75,6 +75,7 @@ class Engine {
   class CommandSavepoint;
 
   const Repositories store_;
+  const Options& options_;
   Presence presence_;
   RecentMessages recent_;
   Upgrades upgrades_;

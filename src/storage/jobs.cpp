@@ -11,7 +11,7 @@ constexpr const char* kJobColumns =
     "id, seq, product, type, version, version_key, url, md5, size, sha256, from_versions, timeout_seconds, "
     "expires_at, state, created_at, finished_at, n_queued, n_sent, n_downloading, n_installing, n_succeeded, "
     "n_failed, n_timed_out, n_canceled, max_per_minute, next_send_at, abort_failure_percent, abort_min_finished, "
-    "dynamic, fill_cursor";
+    "dynamic, fill_cursor, image_signature";
 
 std::string select_jobs(const char* where_and_order) {
   return std::string("SELECT ") + kJobColumns + " FROM jobs " + where_and_order;
@@ -64,6 +64,7 @@ Job read_job(const Statement& s) {
   j.spec.abort_min_finished = s.optional_int_at(27);
   j.spec.dynamic = s.int_at(28) != 0;
   if (!s.null_at(29)) j.fill_cursor = s.text_at(29);
+  j.spec.image_signature = s.text_at(30);
   return j;
 }
 
@@ -74,9 +75,9 @@ struct SqliteJobs::Statements {
       : insert_job(db,
                    "INSERT INTO jobs (id, seq, product, type, version, version_key, url, md5, size, sha256, "
                    "from_versions, timeout_seconds, expires_at, state, created_at, max_per_minute, "
-                   "abort_failure_percent, abort_min_finished, dynamic) "
+                   "abort_failure_percent, abort_min_finished, dynamic, image_signature) "
                    "VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                   "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING seq"),
+                   "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) RETURNING seq"),
         in_progress_jobs(db, select_jobs("WHERE state = 'in_progress' ORDER BY seq").c_str()),
         unfinished_count(db, unfinished_count_sql().c_str()),
         set_next_send_at(db, "UPDATE jobs SET next_send_at = ?2 WHERE id = ?1"),
@@ -121,7 +122,7 @@ void SqliteJobs::insert_job(Job& job) {
   auto& st = st_->insert_job.with(job.id, s.product, s.type, s.version, s.version_key, s.url, s.md5, s.size,
                                   non_empty(s.sha256), from, s.timeout_seconds, s.expires_at, to_string(job.state),
                                   job.created_at, s.max_per_minute, s.abort_failure_percent, s.abort_min_finished,
-                                  s.dynamic);
+                                  s.dynamic, non_empty(s.image_signature));
   st.step();
   job.seq = st.int_at(0);
   st.run();

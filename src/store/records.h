@@ -44,6 +44,7 @@ struct JobSpec {
   std::string md5;
   int64_t size = 0;
   std::string sha256;  // empty: none
+  std::string image_signature;  // the vendor's, base64 (docs/protocol.md 3.10); empty: none
   std::optional<std::vector<std::string>> devices;
   std::optional<std::vector<std::string>> from_versions;
   int64_t timeout_seconds = 86400;

@@ -15,6 +15,7 @@ class AdminFixture : public ::testing::Test {
   rapidjson::Document call(const std::string& request) {
     AdminContext ctx{store.readers(), &upgrades, presence, now, out};
     ctx.caller = caller;
+    ctx.options = &options;
     rapidjson::Document doc;
     doc.Parse(handle_admin_request(ctx, request).c_str());
     return doc;

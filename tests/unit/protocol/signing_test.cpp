@@ -5,7 +5,11 @@
 #include <openssl/ec.h>
 #include <openssl/pem.h>
 
+#include <cstdio>
+#include <fstream>
+
 #include "protocol/command_signing.h"
+#include "protocol/image_digest.h"
 #include "protocol/signatures.h"
 
 using namespace ota;
@@ -118,19 +122,11 @@ TEST(ImageSigning, Ed25519AndEcdsaP256SignaturesOverTheDigestVerifyWithTheRightK
   const VerifyingKeys both = VerifyingKeys::from_pem(pem_of_public(ed.get()) + pem_of_public(ec.get()));
   ASSERT_EQ(both.size(), 2u);
 
-  const std::string ed_sig = SigningKey::from_pem(pem_of_private(ed.get())).sign(digest);
+  const std::string ed_sig = sign_image_digest(pem_of_private(ed.get()), digest);
+  EXPECT_EQ(ed_sig, SigningKey::from_pem(pem_of_private(ed.get())).sign(digest));  // the digest is the message
   EXPECT_EQ(both.verify_digest(digest, ed_sig), key_id(ed.get()));
 
-  // ECDSA over the digest as the hash: what `openssl dgst -sha256 -sign` makes.
-  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(EVP_PKEY_CTX_new(ec.get(), nullptr),
-                                                                   EVP_PKEY_CTX_free);
-  ASSERT_EQ(EVP_PKEY_sign_init(ctx.get()), 1);
-  ASSERT_EQ(EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()), 1);
-  unsigned char der[128];
-  size_t len = sizeof der;
-  ASSERT_EQ(EVP_PKEY_sign(ctx.get(), der, &len, reinterpret_cast<const unsigned char*>(digest.data()), digest.size()),
-            1);
-  const std::string ec_sig(reinterpret_cast<const char*>(der), len);
+  const std::string ec_sig = sign_image_digest(pem_of_private(ec.get()), digest);
   EXPECT_EQ(both.verify_digest(digest, ec_sig), key_id(ec.get()));
 
   // Another image, or a key not listed: nothing verifies.
@@ -157,6 +153,9 @@ TEST(Signatures, BadKeyFilesAreRefusedWithAReason) {
   EXPECT_EQ(refusal([] { SigningKey::from_pem_file("/nonexistent/key.pem"); }),
             "cannot read key file /nonexistent/key.pem");
   EXPECT_EQ(refusal([] { VerifyingKeys::from_pem(kBrokerKey); }), "no PEM public key in it");
+  Pkey rsa(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048)));
+  EXPECT_EQ(refusal([&] { sign_image_digest(pem_of_private(rsa.get()), sha256("x")); }),
+            "neither an Ed25519 nor an ECDSA P-256 private key");
   Pkey p384(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"));
   EXPECT_EQ(refusal([&] { VerifyingKeys::from_pem(std::string(kBrokerPublicKey) + pem_of_public(p384.get())); }),
             "key 2 is neither Ed25519 nor ECDSA P-256");
@@ -172,4 +171,29 @@ TEST(Base64, RoundTripsAndRefusesAnythingButOneCanonicalText) {
   for (const char* bad : {"Zm8", "Zm8=\n", "Zm 8=", "Zm9=", "Z===", "=Zm8", "Zm=8", "Zm8=Zm8=", "Zm-_"}) {
     EXPECT_EQ(base64_decode(bad), std::nullopt) << bad;
   }
+}
+
+TEST(ImageDigest, SizeMd5AndSha256OfAFileReadInMoreThanOneBuffer) {
+  const std::string path = ::testing::TempDir() + "/image_digest_test.bin";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "abc";
+  }
+  ImageDigest abc = digest_file(path);
+  EXPECT_EQ(abc.size, 3);
+  EXPECT_EQ(abc.md5_hex, "900150983cd24fb0d6963f7d28e17f72");
+  EXPECT_EQ(abc.sha256_hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(abc.sha256, *from_hex(abc.sha256_hex));
+
+  std::string large(300000, '\0');
+  for (size_t i = 0; i < large.size(); ++i) large[i] = static_cast<char>(i * 7 % 251);
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << large;
+  }
+  ImageDigest d = digest_file(path);
+  EXPECT_EQ(d.size, 300000);
+  EXPECT_EQ(d.sha256, sha256(large));
+  std::remove(path.c_str());
+  EXPECT_THROW(digest_file(path), std::runtime_error);
 }

@@ -187,6 +187,7 @@ TEST_P(BackendContract, ARollbackUndoesTheTransactionAndASavepointOnlyWhatCameAf
 TEST_P(BackendContract, AJobKeepsEveryFieldOfItsSpecAndGetsAscendingSequenceNumbers) {
   Job j = job("j1");
   j.spec.sha256 = std::string(64, 'a');
+  j.spec.image_signature = "c2lnbmF0dXJl";
   j.spec.from_versions = std::vector<std::string>{"1.0", "1.1"};
   j.spec.timeout_seconds = 600;
   j.spec.expires_at = 5000;
@@ -210,6 +211,7 @@ TEST_P(BackendContract, AJobKeepsEveryFieldOfItsSpecAndGetsAscendingSequenceNumb
   EXPECT_EQ(found->spec.md5, j.spec.md5);
   EXPECT_EQ(found->spec.size, 1024);
   EXPECT_EQ(found->spec.sha256, j.spec.sha256);
+  EXPECT_EQ(found->spec.image_signature, j.spec.image_signature);
   EXPECT_EQ(found->spec.from_versions, j.spec.from_versions);
   EXPECT_EQ(found->spec.timeout_seconds, 600);
   EXPECT_EQ(found->spec.expires_at, 5000);
