@@ -40,26 +40,9 @@ inline std::string private_pem(EVP_PKEY* key) {
   return bio_text(bio.get());
 }
 
-// Base64 of the signature over an image whose SHA-256 is `digest` (raw):
-// Ed25519 signs the digest as its message, ECDSA P-256 signs it as the hash.
+// Base64 of a vendor's signature of an image whose SHA-256 is `digest` (raw).
 inline std::string sign_digest(EVP_PKEY* key, const std::string& digest) {
-  std::string out(256, '\0');
-  size_t length = out.size();
-  if (EVP_PKEY_get_id(key) == EVP_PKEY_ED25519) {
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-    EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key);
-    EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &length,
-                   reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
-  } else {
-    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(EVP_PKEY_CTX_new(key, nullptr),
-                                                                    EVP_PKEY_CTX_free);
-    EVP_PKEY_sign_init(ctx.get());
-    EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256());
-    EVP_PKEY_sign(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &length,
-                  reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
-  }
-  out.resize(length);
-  return ota::base64_encode(out);
+  return ota::base64_encode(ota::sign_image_digest(private_pem(key), digest));
 }
 
 }  // namespace ota_test
