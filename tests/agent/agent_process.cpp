@@ -1,6 +1,7 @@
 #include "agent_process.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -23,6 +24,10 @@ AgentProcess::AgentProcess(std::string dir, std::map<std::string, std::string> c
 
 AgentProcess::~AgentProcess() {
   if (running()) kill9();
+  // In the sanitizer build the agent is instrumented too: its reports land in its log.
+  const std::string text = log();
+  EXPECT_EQ(text.find("Sanitizer"), std::string::npos) << text;
+  EXPECT_EQ(text.find("runtime error"), std::string::npos) << text;
 }
 
 void AgentProcess::start() {
