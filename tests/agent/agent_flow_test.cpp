@@ -46,6 +46,30 @@ TEST_F(AgentTest, DownloadsVerifiesInstallsAndSucceeds) {
   EXPECT_TRUE(eventually([&] { return occurrences(agent_->log(), reported) == 2; })) << agent_->log();
 }
 
+TEST_F(AgentTest, ProgressIsReportedAtTenPercentStepsAtMostOnceASecond) {
+  make_agent();
+  start_agent();
+  const Image fw = image("fw.bin", 200000);
+  server->set_rate(50000);  // 25% a second: two steps a second, one report
+  const std::string job = upgrade_job(fw);
+  expect_execution(job, "succeeded");
+  // The history, newest first: its download progress entries, oldest first.
+  auto execution = get_execution(job, "d1");
+  std::vector<std::pair<int64_t, int>> reports;
+  for (const auto& entry : execution["data"]["history"].GetArray()) {
+    if (std::string(entry["event"].GetString()) == "progress" && entry["progress"].GetInt() < 100) {
+      reports.insert(reports.begin(), {entry["at"].GetInt64(), entry["progress"].GetInt()});
+    }
+  }
+  ASSERT_GE(reports.size(), 3u) << to_string(execution);
+  ASSERT_LE(reports.size(), 6u) << to_string(execution);
+  EXPECT_EQ(reports.front().second, 0);
+  for (size_t i = 1; i < reports.size(); ++i) {
+    EXPECT_GT(reports[i].second / 10, reports[i - 1].second / 10) << to_string(execution);
+    EXPECT_GE(reports[i].first - reports[i - 1].first, 900) << to_string(execution);  // sent 1 s apart at least
+  }
+}
+
 TEST_F(AgentTest, ATamperedImageIsChecksumFailedAndDeleted) {
   make_agent();
   start_agent();
