@@ -53,8 +53,9 @@ int64_t unix_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-Worker::Worker(std::unique_ptr<SqliteStore> store, const Options& options)
+Worker::Worker(std::unique_ptr<SqliteStore> store, const Options& options, UnixClock clock)
     : options_(options),
+      unix_clock_(std::move(clock)),
       window_(quarter_of(options.flush_ms)),
       budget_(window_),
       max_wait_(window_),
@@ -347,7 +348,7 @@ void Worker::apply(std::vector<Queued>& work) {
   // One clock read per event (it ends one and starts the next): reads are a
   // measurable share of what a report costs here.
   const auto started = Clock::now();
-  const int64_t started_ms = unix_ms();
+  const int64_t started_ms = unix_clock_();
   auto last = started;
   auto since_commit = started;
   auto unix_now = [&] {
@@ -465,7 +466,7 @@ void Worker::run_timers() {
   };
   store_->database().savepoint();
   try {
-    engine_.tick(unix_ms(), effects_, Clock::now() + budget_);
+    engine_.tick(unix_clock_(), effects_, Clock::now() + budget_);
     store_->database().release();
   } catch (const StoreError& e) {
     if (e.storage_fault()) throw;
@@ -502,7 +503,7 @@ bool Worker::commit(bool timers_due) {
     barriers += q.barrier;
     if (const auto* r = std::get_if<Report>(&q.event)) oldest_report = std::min(oldest_report, r->at);
   }
-  const int64_t lag_ms = oldest_report == INT64_MAX ? 0 : unix_ms() - oldest_report;
+  const int64_t lag_ms = oldest_report == INT64_MAX ? 0 : unix_clock_() - oldest_report;
   // A request of unknown length (committed alone) says nothing of what reports cost.
   if (events > 0 && barriers == 0) cost_.record(static_cast<uint64_t>(events), txn_work_ + took);
   txn_.clear();

@@ -54,6 +54,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -68,11 +69,17 @@
 
 namespace ota {
 
+// The system clock, in ms since the epoch.
 int64_t unix_ms();
+// Where the worker reads OTA time (timers, timeouts, resends, the times it
+// stores): unix_ms in the plugin; tests advance a clock of their own by hand.
+// Called on the worker thread. The group commit, back-pressure and retries
+// stay on the steady clock: they measure real work, not OTA time.
+using UnixClock = std::function<int64_t()>;
 
 class Worker {
  public:
-  Worker(std::unique_ptr<SqliteStore> store, const Options& options);
+  Worker(std::unique_ptr<SqliteStore> store, const Options& options, UnixClock clock = unix_ms);
   ~Worker();
 
   // Broker thread. Takes a checked report (copies it): accepted (true) only
@@ -155,6 +162,7 @@ class Worker {
 
   // Set before the thread starts, then read-only.
   const Options options_;
+  const UnixClock unix_clock_;
   const std::chrono::microseconds window_;    // F/4: group commit
   const std::chrono::microseconds budget_;    // F/4: a step; applying and committing the capacity
   const std::chrono::microseconds max_wait_;  // F/4: submit waiting for room

@@ -40,6 +40,22 @@ inline Report progress_report(const std::string& message_id, int progress, const
   return r;
 }
 
+// OTA time for a worker, moved on by hand: a test of a timeout or a resend
+// advances it instead of sleeping. It starts at the system clock's now, and
+// stands still until advanced.
+class TestClock {
+ public:
+  // For the Worker; the TestClock must outlive it.
+  UnixClock clock() {
+    return [this] { return now_ms_.load(); };
+  }
+  int64_t now_ms() const { return now_ms_.load(); }
+  void advance(std::chrono::milliseconds by) { now_ms_ += by.count(); }
+
+ private:
+  std::atomic<int64_t> now_ms_{unix_ms()};
+};
+
 inline AdminRequest admin_request(const std::string& commands) {
   return AdminRequest{"admin", "{\"commands\":[" + commands + "]}", "resp", std::nullopt};
 }
