@@ -6,11 +6,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "protocol/mutex.h"
 #include "runtime/worker.h"
 #include "test_db.h"
 
@@ -132,8 +132,8 @@ class CommitWatch {
     if (thread_.joinable()) thread_.join();
   }
   // When version `v` (or a newer one) was first seen; none if never.
-  std::optional<Clock::time_point> seen(int v) const {
-    std::lock_guard<std::mutex> lock(mutex_);
+  std::optional<Clock::time_point> seen(int v) const EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
     for (const auto& [at, version] : seen_) {
       if (version >= v) return at;
     }
@@ -141,7 +141,7 @@ class CommitWatch {
   }
 
  private:
-  void run() {
+  void run() EXCLUDES(mutex_) {
     int newest = 0;
     while (true) {
       const bool last = stop_;  // one more look after stop(): what was committed by then is seen
@@ -151,7 +151,7 @@ class CommitWatch {
         int v = at == std::string::npos ? 0 : std::atoi(d->status.c_str() + at + 11);
         if (v > newest) {
           newest = v;
-          std::lock_guard<std::mutex> lock(mutex_);
+          MutexLock lock(mutex_);
           seen_.emplace_back(Clock::now(), v);
         }
       }
@@ -163,8 +163,8 @@ class CommitWatch {
   SqliteStore reader_;
   std::string device_;
   std::atomic<bool> stop_{false};
-  mutable std::mutex mutex_;
-  std::vector<std::pair<Clock::time_point, int>> seen_;
+  mutable Mutex mutex_;
+  std::vector<std::pair<Clock::time_point, int>> seen_ GUARDED_BY(mutex_);
   std::thread thread_;
 };
 

@@ -124,11 +124,7 @@ TEST(Worker, ReportsAloneAreCommittedByTheGroupCommitWithoutAnyOtherEvent) {
   worker.submit(progress_report("m1", 10));
   worker.submit(progress_report("m2", 20));
   // Nothing else arrives: the open transaction must still be committed on its own.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!worker.idle() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_TRUE(worker.idle());
+  ASSERT_TRUE(wait_idle(worker, std::chrono::seconds(5)));
   EXPECT_EQ(reader.progress().recent_progress({"lamp", "d1"}, 10).size(), 2u);
 }
 
@@ -201,11 +197,7 @@ TEST(Worker, AHandOverAloneGetsTheReportsCommitted) {
     while (!worker.submit_report(view, unix_ms())) ASSERT_LT(std::chrono::steady_clock::now(), give_up);
   }
   worker.hand_over();
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!worker.idle() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  ASSERT_TRUE(worker.idle());
+  ASSERT_TRUE(wait_idle(worker, std::chrono::seconds(5)));
   for (const char* d : {"d0", "d1", "d2"}) EXPECT_EQ(reader.progress().recent_progress({"lamp", d}, 1000).size(), 200u) << d;
 }
 
