@@ -3,7 +3,7 @@
 # Skips apt when everything is already there.
 set -euo pipefail
 packages=(
-  build-essential cmake pkg-config
+  build-essential clang cmake pkg-config
   mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev
   libsqlite3-dev sqlite3 rapidjson-dev libssl-dev openssl libcurl4-openssl-dev libgtest-dev python3 strace
 )

@@ -89,7 +89,7 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
       return MOSQ_ERR_UNKNOWN;
     }
     int schema = store->schema_version();
-    state->worker = std::make_unique<ota::Worker>(std::move(store), state->options);
+    state->worker = std::make_unique<ota::Worker>(std::move(store), state->options, ota::unix_ms);
     state->read_connection = std::make_unique<ota::SqliteStore>(state->options.db_path, ota::SqliteStore::ReadOnly{});
     state->reader.emplace(state->read_connection->readers());
     state->id = identifier;

@@ -53,8 +53,9 @@ int64_t unix_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-Worker::Worker(std::unique_ptr<SqliteStore> store, const Options& options)
+Worker::Worker(std::unique_ptr<SqliteStore> store, const Options& options, UnixClock clock)
     : options_(options),
+      unix_clock_(std::move(clock)),
       window_(quarter_of(options.flush_ms)),
       budget_(window_),
       max_wait_(window_),
@@ -77,7 +78,7 @@ bool Worker::submit_report(const ReportView& report, int64_t at_ms) {
     // The room granted at the last hand-over is used up (or the store failed since): hand over, and ask.
     bool wake;
     {
-      std::unique_lock<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       wake = hand_over_locked();
       if (!admit(lock, bytes)) {
         grant_room();
@@ -105,7 +106,7 @@ bool Worker::submit(Event event) {
   }
   const bool barrier = is_barrier(event);
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     hand_over_locked();  // the reports taken before it come before it
     if (queue_.empty() && inbox_.empty()) first_queued_at_ = Clock::now();
     queue_.push_back(Queued{std::move(event), 0, barrier, inbox_.size()});
@@ -123,7 +124,7 @@ void Worker::hand_over() {
   if (filling_.empty()) return;
   bool wake;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     wake = hand_over_locked();
     grant_room();
   }
@@ -160,7 +161,7 @@ bool Worker::has_room(size_t bytes) const {
   return !failed_ && barriers_ == 0 && pending_ < capacity_ && pending_bytes_ + bytes <= kMaxPendingBytes;
 }
 
-bool Worker::admit(std::unique_lock<std::mutex>& lock, size_t bytes) {
+bool Worker::admit(MutexLock& lock, size_t bytes) {
   if (refusing_) {
     // Refused at once, without waiting, until the backlog halved: a stalled
     // store must not make every publish wait.
@@ -180,13 +181,13 @@ bool Worker::admit(std::unique_lock<std::mutex>& lock, size_t bytes) {
     ++stats_.waits;
     commit_now_ = true;
     wake_.notify_one();
-    auto room_or_failed = [&] { return failed_ || has_room(bytes); };
+    auto room_or_failed = [&]() REQUIRES(mutex_) { return failed_ || has_room(bytes); };
     const uint64_t commits_before = commits_;
-    bool room = committed_.wait_for(lock, max_wait_, room_or_failed);
+    bool room = lock.wait_for(committed_, max_wait_, room_or_failed);
     if (!room && commits_ > commits_before) {
       // Commits came but did not make room yet: the worker is draining a burst
       // (it commits every F/4 of work, as long as this wait): once more.
-      room = committed_.wait_for(lock, max_wait_, room_or_failed);
+      room = lock.wait_for(committed_, max_wait_, room_or_failed);
     }
     if (room && !failed_) return true;
   }
@@ -210,14 +211,14 @@ void Worker::log_refusals(const char* why) {
 
 bool Worker::idle() const {
   if (!filling_.empty()) return false;
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return pending_ == 0;
 }
 
 Effects Worker::take_ready() {
   Effects out;
   if (!has_ready_.load(std::memory_order_acquire)) return out;  // every loop pass: no lock for nothing
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   std::swap(out, ready_);
   has_ready_.store(false, std::memory_order_relaxed);
   return out;
@@ -226,13 +227,13 @@ Effects Worker::take_ready() {
 void Worker::stop() {
   hand_over();
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_) return;
     stopping_ = true;
   }
   wake_.notify_one();
   if (thread_.joinable()) thread_.join();
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   ready_locked().logs.push_back({LogLevel::Info, "mosquitto_ota: back-pressure: the broker waited for room " +
                                              std::to_string(stats_.waits) + " time(s), " +
                                              std::to_string(stats_.refused) + " report(s) refused; at most " +
@@ -244,12 +245,12 @@ void Worker::stop() {
 }
 
 bool Worker::all_committed() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return pending_ == 0 && stats_.lost_reports == 0;
 }
 
 Worker::Stats Worker::stats() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   Stats s = stats_;
   s.capacity = capacity_;
   return s;
@@ -266,17 +267,18 @@ void Worker::run() {
     bool stopping;
     bool commit_now = false;
     {
-      std::unique_lock<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       if (failed_) {
-        wake_.wait_until(lock, retry_at_, [this] { return stopping_; });
+        lock.wait_until(wake_, retry_at_, [this]() REQUIRES(mutex_) { return stopping_; });
       } else if (open_) {
         // Reports gather in the open transaction until it is due, half the
         // capacity is pending, or something urgent comes.
-        wake_.wait_until(lock, std::min(timers_at, commit_due()),
-                         [this] { return stopping_ || urgent_ || commit_now_; });
+        lock.wait_until(wake_, std::min(timers_at, commit_due()),
+                        [this]() REQUIRES(mutex_) { return stopping_ || urgent_ || commit_now_; });
       } else {
         waiting_for_work_ = true;
-        wake_.wait_until(lock, timers_at, [this] { return stopping_ || !queue_.empty() || !inbox_.empty(); });
+        lock.wait_until(wake_, timers_at,
+                        [this]() REQUIRES(mutex_) { return stopping_ || !queue_.empty() || !inbox_.empty(); });
         waiting_for_work_ = false;
       }
       stopping = stopping_;
@@ -309,7 +311,7 @@ void Worker::run() {
       if (timers) last_timers = now;
     }
     if (stopping && !failed_) {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       if (queue_.empty()) return;
     }
   }
@@ -346,7 +348,7 @@ void Worker::apply(std::vector<Queued>& work) {
   // One clock read per event (it ends one and starts the next): reads are a
   // measurable share of what a report costs here.
   const auto started = Clock::now();
-  const int64_t started_ms = unix_ms();
+  const int64_t started_ms = unix_clock_();
   auto last = started;
   auto since_commit = started;
   auto unix_now = [&] {
@@ -441,7 +443,7 @@ Worker::Applied Worker::apply_one(Queued& item, int64_t now_ms) {
 
 void Worker::drop(Queued& item, const std::exception& e) {
   const bool report = std::holds_alternative<Report>(item.event);
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   ready_locked().logs.push_back(
       {LogLevel::Error, "mosquitto_ota: " + describe(item.event) + " failed, nothing of it kept: " + e.what()});
   --pending_;
@@ -458,13 +460,13 @@ void Worker::run_timers() {
     effects_.publishes.resize(publishes);
     effects_.logs.resize(logs);
     engine_.resync();
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     ready_locked().logs.push_back({LogLevel::Error, std::string("mosquitto_ota: timers failed, nothing of them kept: ") +
                                                 e.what()});
   };
   store_->database().savepoint();
   try {
-    engine_.tick(unix_ms(), effects_, Clock::now() + budget_);
+    engine_.tick(unix_clock_(), effects_, Clock::now() + budget_);
     store_->database().release();
   } catch (const StoreError& e) {
     if (e.storage_fault()) throw;
@@ -501,7 +503,7 @@ bool Worker::commit(bool timers_due) {
     barriers += q.barrier;
     if (const auto* r = std::get_if<Report>(&q.event)) oldest_report = std::min(oldest_report, r->at);
   }
-  const int64_t lag_ms = oldest_report == INT64_MAX ? 0 : unix_ms() - oldest_report;
+  const int64_t lag_ms = oldest_report == INT64_MAX ? 0 : unix_clock_() - oldest_report;
   // A request of unknown length (committed alone) says nothing of what reports cost.
   if (events > 0 && barriers == 0) cost_.record(static_cast<uint64_t>(events), txn_work_ + took);
   txn_.clear();
@@ -514,7 +516,7 @@ bool Worker::commit(bool timers_due) {
     committed.logs.push_back({LogLevel::Info, "mosquitto_ota: a large commit took " + std::to_string(took_ms) + " ms"});
   }
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     pending_ -= events;
     pending_bytes_ -= bytes;
     stats_.max_lag_ms = std::max(stats_.max_lag_ms, lag_ms);
@@ -538,7 +540,7 @@ bool Worker::commit(bool timers_due) {
   if (!checkpoint_error.empty() && (checkpoint_error_logged_at_ == Clock::time_point() ||
                                     now - checkpoint_error_logged_at_ >= kFailureLogEvery)) {
     checkpoint_error_logged_at_ = now;
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     ready_locked().logs.push_back({LogLevel::Warning, "mosquitto_ota: checkpointing the WAL failed: " + checkpoint_error});
   }
   return true;
@@ -566,7 +568,7 @@ void Worker::store_failed(const std::exception& e, std::vector<Queued>&& unappli
   const auto now = Clock::now();
   retry_at_ = now + kRetryEvery;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (!failed_) {
       failed_ = true;
       failed_at_ = failure_logged_at_ = now;
@@ -603,7 +605,7 @@ void Worker::retry() {
 }
 
 void Worker::give_up() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   uint64_t reports = 0;
   for (const auto* list : {&retry_, &queue_}) {
     for (const auto& q : *list) reports += std::holds_alternative<Report>(q.event);

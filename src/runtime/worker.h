@@ -46,15 +46,21 @@
 // A store that cannot write (disk full, I/O error): the failed transaction's
 // events are kept and retried every second, reports are refused meanwhile,
 // and the log says when it fails and when it works again.
+//
+// Threads: what both threads touch is GUARDED_BY(mutex_) or atomic; the rest
+// is marked broker thread only or worker thread only. The clang build with
+// OTA_THREAD_SAFETY=ON checks the locking.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "protocol/mutex.h"
+#include "protocol/thread_annotations.h"
 #include "storage/checkpointer.h"
 #include "storage/sqlite_store.h"
 #include "runtime/engine.h"
@@ -63,32 +69,38 @@
 
 namespace ota {
 
+// The system clock, in ms since the epoch.
 int64_t unix_ms();
+// Where the worker reads OTA time (timers, timeouts, resends, the times it
+// stores): unix_ms in the plugin; tests advance a clock of their own by hand.
+// Called on the worker thread. The group commit, back-pressure and retries
+// stay on the steady clock: they measure real work, not OTA time.
+using UnixClock = std::function<int64_t()>;
 
 class Worker {
  public:
-  Worker(std::unique_ptr<SqliteStore> store, const Options& options);
+  Worker(std::unique_ptr<SqliteStore> store, const Options& options, UnixClock clock = unix_ms);
   ~Worker();
 
   // Broker thread. Takes a checked report (copies it): accepted (true) only
   // when it will be committed within flush_ms; false: refused (the store is
   // behind or cannot write), to be denied.
-  bool submit_report(const ReportView& report, int64_t at_ms);
+  bool submit_report(const ReportView& report, int64_t at_ms) EXCLUDES(mutex_);
   // Broker thread. Queues an event, after the reports taken before it. A
   // Report event is accepted or refused as submit_report() does.
-  bool submit(Event event);
+  bool submit(Event event) EXCLUDES(mutex_);
   // Broker thread: hands the reports taken since the last hand-over to the
   // worker. At each pass of the broker's loop.
-  void hand_over();
+  void hand_over() EXCLUDES(mutex_);
   // Broker thread: true when everything submitted so far is committed, so a
   // read-only query now sees all of it.
-  bool idle() const;
+  bool idle() const EXCLUDES(mutex_);
   // Broker thread: what is committed and ready to publish or log.
-  Effects take_ready();
+  Effects take_ready() EXCLUDES(mutex_);
   // Applies and commits everything submitted, then ends the thread.
-  void stop();
+  void stop() EXCLUDES(mutex_);
   // After stop(): true when every accepted report was committed.
-  bool all_committed() const;
+  bool all_committed() const EXCLUDES(mutex_);
 
   struct Stats {
     uint64_t refused = 0;        // reports refused
@@ -98,7 +110,7 @@ class Worker {
     int64_t max_pending = 0;     // uncommitted events, the most seen
     int64_t max_lag_ms = 0;      // the longest a report waited from its arrival to its commit
   };
-  Stats stats() const;
+  Stats stats() const EXCLUDES(mutex_);
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -110,14 +122,14 @@ class Worker {
   };
 
   // Broker thread, under mutex_.
-  bool admit(std::unique_lock<std::mutex>& lock, size_t bytes);
-  bool has_room(size_t bytes) const;
-  void log_refusals(const char* why);
+  bool admit(MutexLock& lock, size_t bytes) REQUIRES(mutex_);
+  bool has_room(size_t bytes) const REQUIRES(mutex_);
+  void log_refusals(const char* why) REQUIRES(mutex_);
   // Moves filling_ to inbox_ and grants new room; true when the worker must be woken.
-  bool hand_over_locked();
-  void grant_room();
-  // Broker thread: the reports taken since the last hand-over, and the room
-  // left to take more without asking.
+  bool hand_over_locked() REQUIRES(mutex_);
+  void grant_room() REQUIRES(mutex_);
+  // Broker thread only: the reports taken since the last hand-over, and the
+  // room left to take more without asking.
   ReportBatch filling_;
   size_t filling_bytes_ = 0;  // their memory (footprint), counted once handed over
   Clock::time_point filling_since_;
@@ -125,7 +137,7 @@ class Worker {
   size_t bytes_room_ = 0;
 
   // Worker thread.
-  void run();
+  void run() EXCLUDES(mutex_);
   int64_t current_capacity() const;
   // The reports of `reports` and the events of `events`, in the order they came, into `work`.
   void merge(ReportBatch& reports, std::vector<Queued>& events, std::vector<Queued>& work);
@@ -134,24 +146,27 @@ class Worker {
   void apply(std::vector<Queued>& work);
   enum class Applied { Done, Dropped, RolledBack };
   Applied apply_one(Queued& item, int64_t now_ms);
-  void drop(Queued& item, const std::exception& e);
+  void drop(Queued& item, const std::exception& e) EXCLUDES(mutex_);
   // Runs the timers when due, commits and hands over the effects. False when the store failed.
-  bool commit(bool timers_due);
-  void run_timers();
+  bool commit(bool timers_due) EXCLUDES(mutex_);
+  void run_timers() EXCLUDES(mutex_);
   // The store cannot write: keep what was accepted for a retry, refuse reports.
-  void store_failed(const std::exception& e, std::vector<Queued>&& unapplied);
-  void retry();
-  void give_up();
+  void store_failed(const std::exception& e, std::vector<Queued>&& unapplied) EXCLUDES(mutex_);
+  void retry() EXCLUDES(mutex_);
+  void give_up() EXCLUDES(mutex_);
   Clock::time_point commit_due() const { return oldest_at_ + window_; }
   // How often the engine's timers run. Worker thread only: it asks the engine.
   std::chrono::milliseconds timer_period() const {
     return std::chrono::milliseconds(engine_.wants_fast_ticks() ? 10 : 100);
   }
 
+  // Set before the thread starts, then read-only.
   const Options options_;
+  const UnixClock unix_clock_;
   const std::chrono::microseconds window_;    // F/4: group commit
   const std::chrono::microseconds budget_;    // F/4: a step; applying and committing the capacity
   const std::chrono::microseconds max_wait_;  // F/4: submit waiting for room
+  // Worker thread only (the constructor, and stop() once the thread ended, aside).
   std::unique_ptr<SqliteStore> store_;
   Engine engine_;
   Checkpointer checkpointer_;  // WAL checkpoints happen outside the worker's commits
@@ -177,40 +192,41 @@ class Worker {
   bool resync_needed_ = false;
   Clock::time_point checkpoint_error_logged_at_;
 
-  mutable std::mutex mutex_;
+  // Shared by the two threads.
+  mutable Mutex mutex_;
   std::condition_variable wake_;       // the worker: work, urgency, stop
   std::condition_variable committed_;  // the broker thread waiting for room
-  std::vector<Queued> queue_;  // events other than reports
-  ReportBatch inbox_;          // reports
+  std::vector<Queued> queue_ GUARDED_BY(mutex_);  // events other than reports
+  ReportBatch inbox_ GUARDED_BY(mutex_);          // reports
   // The worker sleeps until something comes (it writes this under mutex_; the
   // broker thread also reads it without, for every report: the first report
   // after a quiet spell is handed over at once, so that the worker starts on a
   // burst, and learns what its events cost, while the burst is still coming).
   std::atomic<bool> waiting_for_work_{false};
-  Effects ready_;
+  Effects ready_ GUARDED_BY(mutex_);
   std::atomic<bool> has_ready_{false};  // ready_ has something: the broker thread looks without the lock
-  // ready_, to add to (under mutex_).
-  Effects& ready_locked() {
+  // ready_, to add to.
+  Effects& ready_locked() REQUIRES(mutex_) {
     has_ready_.store(true, std::memory_order_release);
     return ready_;
   }
-  bool stopping_ = false;
-  bool urgent_ = false;     // an event that wants an answer or a send is queued
-  bool commit_now_ = false;  // half the capacity is pending: commit without waiting for the window
-  Clock::time_point first_queued_at_;  // when the oldest queued event came
-  int64_t pending_ = 0;       // submitted, not yet committed
-  size_t pending_bytes_ = 0;  // of the reports among them
-  int barriers_ = 0;          // admin requests that change state, not yet committed
-  int64_t capacity_;
-  uint64_t commits_ = 0;  // so far: a waiting broker thread sees whether commits are coming
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  bool urgent_ GUARDED_BY(mutex_) = false;      // an event that wants an answer or a send is queued
+  bool commit_now_ GUARDED_BY(mutex_) = false;  // half the capacity is pending: commit without waiting for the window
+  Clock::time_point first_queued_at_ GUARDED_BY(mutex_);  // when the oldest queued event came
+  int64_t pending_ GUARDED_BY(mutex_) = 0;       // submitted, not yet committed
+  size_t pending_bytes_ GUARDED_BY(mutex_) = 0;  // of the reports among them
+  int barriers_ GUARDED_BY(mutex_) = 0;          // admin requests that change state, not yet committed
+  int64_t capacity_ GUARDED_BY(mutex_);
+  uint64_t commits_ GUARDED_BY(mutex_) = 0;  // so far: a waiting broker thread sees whether commits are coming
   // The store cannot write (the worker writes it, under mutex_; the broker
   // thread also reads it without, for every report).
   std::atomic<bool> failed_{false};
-  bool refusing_ = false;     // broker thread: refusing until the backlog halved
-  Clock::time_point refusals_logged_at_;
-  uint64_t refused_unlogged_ = 0;
-  Stats stats_;
-  std::thread thread_;
+  bool refusing_ GUARDED_BY(mutex_) = false;  // the broker thread's: refusing until the backlog halved
+  Clock::time_point refusals_logged_at_ GUARDED_BY(mutex_);
+  uint64_t refused_unlogged_ GUARDED_BY(mutex_) = 0;
+  Stats stats_ GUARDED_BY(mutex_);
+  std::thread thread_;  // started last, in the constructor; joined by stop()
 };
 
 }  // namespace ota

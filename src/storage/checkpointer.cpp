@@ -15,7 +15,7 @@ Checkpointer::Checkpointer(Db& writer)
 
 Checkpointer::~Checkpointer() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_one();
@@ -28,7 +28,7 @@ int Checkpointer::on_commit(void* self, sqlite3*, const char*, int frames) {
   c->frames_.store(frames, std::memory_order_relaxed);
   if (frames >= kFrames) {
     {
-      std::lock_guard<std::mutex> lock(c->mutex_);
+      MutexLock lock(c->mutex_);
       c->due_ = true;
     }
     c->wake_.notify_one();
@@ -37,9 +37,9 @@ int Checkpointer::on_commit(void* self, sqlite3*, const char*, int frames) {
 }
 
 void Checkpointer::run() {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   while (true) {
-    wake_.wait(lock, [this] { return stopping_ || due_; });
+    lock.wait(wake_, [this]() REQUIRES(mutex_) { return stopping_ || due_; });
     if (stopping_) return;
     due_ = false;
     lock.unlock();
@@ -56,7 +56,7 @@ void Checkpointer::catch_up() {
 }
 
 std::string Checkpointer::take_error() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   std::string e;
   std::swap(e, error_);
   return e;

@@ -9,10 +9,11 @@
 // transactions, as SQLite would have.
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "protocol/mutex.h"
+#include "protocol/thread_annotations.h"
 #include "storage/sqlite.h"
 
 namespace ota {
@@ -30,20 +31,22 @@ class Checkpointer {
   // Worker thread, between transactions.
   void catch_up();
   // Why the last checkpoint failed, once; empty when none did.
-  std::string take_error();
+  std::string take_error() EXCLUDES(mutex_);
 
  private:
+  // Worker thread, in its commits (SQLite's WAL hook).
   static int on_commit(void* self, sqlite3* db, const char* name, int frames);
-  void run();
+  // The checkpoint thread.
+  void run() EXCLUDES(mutex_);
 
-  Db& writer_;
-  Db own_;
+  Db& writer_;  // worker thread only
+  Db own_;      // checkpoint thread only
   std::atomic<int> frames_{0};  // in the WAL after the worker's last commit
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable wake_;
-  bool due_ = false;
-  bool stopping_ = false;
-  std::string error_;
+  bool due_ GUARDED_BY(mutex_) = false;
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  std::string error_ GUARDED_BY(mutex_);
   std::thread thread_;
 };
 

@@ -6,11 +6,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "protocol/mutex.h"
 #include "runtime/worker.h"
 #include "test_db.h"
 
@@ -39,6 +39,22 @@ inline Report progress_report(const std::string& message_id, int progress, const
   r.progress = {"firmware", version, progress, ""};
   return r;
 }
+
+// OTA time for a worker, moved on by hand: a test of a timeout or a resend
+// advances it instead of sleeping. It starts at the system clock's now, and
+// stands still until advanced.
+class TestClock {
+ public:
+  // For the Worker; the TestClock must outlive it.
+  UnixClock clock() {
+    return [this] { return now_ms_.load(); };
+  }
+  int64_t now_ms() const { return now_ms_.load(); }
+  void advance(std::chrono::milliseconds by) { now_ms_ += by.count(); }
+
+ private:
+  std::atomic<int64_t> now_ms_{unix_ms()};
+};
 
 inline AdminRequest admin_request(const std::string& commands) {
   return AdminRequest{"admin", "{\"commands\":[" + commands + "]}", "resp", std::nullopt};
@@ -116,8 +132,8 @@ class CommitWatch {
     if (thread_.joinable()) thread_.join();
   }
   // When version `v` (or a newer one) was first seen; none if never.
-  std::optional<Clock::time_point> seen(int v) const {
-    std::lock_guard<std::mutex> lock(mutex_);
+  std::optional<Clock::time_point> seen(int v) const EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
     for (const auto& [at, version] : seen_) {
       if (version >= v) return at;
     }
@@ -125,7 +141,7 @@ class CommitWatch {
   }
 
  private:
-  void run() {
+  void run() EXCLUDES(mutex_) {
     int newest = 0;
     while (true) {
       const bool last = stop_;  // one more look after stop(): what was committed by then is seen
@@ -135,7 +151,7 @@ class CommitWatch {
         int v = at == std::string::npos ? 0 : std::atoi(d->status.c_str() + at + 11);
         if (v > newest) {
           newest = v;
-          std::lock_guard<std::mutex> lock(mutex_);
+          MutexLock lock(mutex_);
           seen_.emplace_back(Clock::now(), v);
         }
       }
@@ -147,8 +163,8 @@ class CommitWatch {
   SqliteStore reader_;
   std::string device_;
   std::atomic<bool> stop_{false};
-  mutable std::mutex mutex_;
-  std::vector<std::pair<Clock::time_point, int>> seen_;
+  mutable Mutex mutex_;
+  std::vector<std::pair<Clock::time_point, int>> seen_ GUARDED_BY(mutex_);
   std::thread thread_;
 };
 

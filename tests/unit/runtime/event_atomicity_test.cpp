@@ -19,12 +19,13 @@ void fail_when(Db& db, const std::string& name, const std::string& on, const std
 }
 
 // A worker committing every 20 ms over a store whose `on` fails `when`.
-std::unique_ptr<Worker> worker_failing(const TestDbFile& f, const std::string& on, const std::string& when) {
+std::unique_ptr<Worker> worker_failing(const TestDbFile& f, const std::string& on, const std::string& when,
+                                       UnixClock clock = unix_ms) {
   auto store = std::make_unique<SqliteStore>(f.path);
   fail_when(store->db(), "boom", on, when);
   Options o;
   o.flush_ms = 20;
-  return std::make_unique<Worker>(std::move(store), o);
+  return std::make_unique<Worker>(std::move(store), o, std::move(clock));
 }
 
 Options one_group_commit() {
@@ -139,9 +140,10 @@ TEST(EventAtomicity, AFailedAdminCommandIsAnsweredInternalAndLeavesNothingTheOth
 TEST(EventAtomicity, ATimerStepThatFailsPartWayLeavesNothing) {
   TestDbFile f;
   // Timing out d1 works, timing out d2 fails: d1 must not stay timed out alone.
+  TestClock clock;
   auto owned = worker_failing(
       f, "INSERT ON execution_history",
-      "NEW.state = 'timed_out' AND (SELECT device FROM executions WHERE id = NEW.execution_id) = 'd2'");
+      "NEW.state = 'timed_out' AND (SELECT device FROM executions WHERE id = NEW.execution_id) = 'd2'", clock.clock());
   Worker& worker = *owned;
   Handed handed;
   for (const char* d : {"d1", "d2"}) {
@@ -152,6 +154,7 @@ TEST(EventAtomicity, ATimerStepThatFailsPartWayLeavesNothing) {
   worker.submit(
       admin_request(std::string("{") + kUpgrade + R"(,"type":"firmware","devices":["d1","d2"],"timeoutSeconds":1})"));
   ASSERT_TRUE(handed.wait_publish(worker, "resp"));
+  clock.advance(std::chrono::seconds(2));  // past the timeout: the next timer step times both out
   const auto deadline = Clock::now() + std::chrono::seconds(10);
   while (!handed.logged("timers failed, nothing of them kept") && Clock::now() < deadline) {
     handed.take(worker);

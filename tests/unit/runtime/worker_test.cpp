@@ -10,6 +10,7 @@
 using namespace ota;
 using ota_test_worker::progress_report;
 using ota_test_worker::status_report;
+using ota_test_worker::wait_idle;
 
 namespace {
 
@@ -123,11 +124,7 @@ TEST(Worker, ReportsAloneAreCommittedByTheGroupCommitWithoutAnyOtherEvent) {
   worker.submit(progress_report("m1", 10));
   worker.submit(progress_report("m2", 20));
   // Nothing else arrives: the open transaction must still be committed on its own.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!worker.idle() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_TRUE(worker.idle());
+  ASSERT_TRUE(wait_idle(worker, std::chrono::seconds(5)));
   EXPECT_EQ(reader.progress().recent_progress({"lamp", "d1"}, 10).size(), 2u);
 }
 
@@ -200,10 +197,43 @@ TEST(Worker, AHandOverAloneGetsTheReportsCommitted) {
     while (!worker.submit_report(view, unix_ms())) ASSERT_LT(std::chrono::steady_clock::now(), give_up);
   }
   worker.hand_over();
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!worker.idle() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  ASSERT_TRUE(worker.idle());
+  ASSERT_TRUE(wait_idle(worker, std::chrono::seconds(5)));
   for (const char* d : {"d0", "d1", "d2"}) EXPECT_EQ(reader.progress().recent_progress({"lamp", d}, 1000).size(), 200u) << d;
+}
+
+// OTA time is the clock the worker is given: an unanswered command is sent
+// again once that clock passes resend_seconds, with no wait in real time.
+TEST(Worker, OtaTimeIsTheClockItIsGiven) {
+  TestDbFile f;
+  ota_test_worker::TestClock clock;
+  Options options = fast_options();
+  options.resend_seconds = 60;
+  Worker worker(std::make_unique<SqliteStore>(f.path), options, clock.clock());
+  ota_test_worker::Handed handed;
+  ASSERT_TRUE(worker.submit(status_report("d1", "s1", R"({"firmware_ver":"1.0"})")));
+  worker.submit(ConnectionOpened{1, {"lamp", "d1"}, "lamp/d1"});
+  worker.submit(ota_test_worker::admin_request(
+      R"({"command":"createUpgrade","product":"lamp","type":"firmware","version":"1.1","url":"https://f.example/fw",)"
+      R"("md5":"9e107d9d372bb6826bd81d3542a419d6","size":1,"devices":["d1"]})"));
+  ASSERT_TRUE(handed.wait_publish(worker, "resp"));
+  auto commands = [&] {
+    std::vector<Outgoing> found;
+    for (const auto& p : handed.publishes) {
+      if (p.client_id == "lamp/d1") found.push_back(p);
+    }
+    return found;
+  };
+  ASSERT_EQ(commands().size(), 1u);  // sent at once: d1 is online
+  const std::string command_topic = commands()[0].topic;
+
+  clock.advance(std::chrono::seconds(61));  // the times it stored may be a few ms past now_ms()
+  ASSERT_TRUE(handed.wait_publish(worker, command_topic, handed.publishes.size()));  // the timers' next step
+  EXPECT_EQ(commands().size(), 2u);
+  ASSERT_TRUE(wait_idle(worker));
+  SqliteStore reader(f.path, SqliteStore::ReadOnly{});
+  auto resent = reader.executions().unfinished_executions({"lamp", "d1"});
+  ASSERT_EQ(resent.size(), 1u);
+  EXPECT_EQ(resent[0].resends, 1);
+  ASSERT_TRUE(resent[0].last_sent_at);
+  EXPECT_GE(*resent[0].last_sent_at, clock.now_ms());  // the clock's time: the system's is a minute behind
 }
