@@ -17,6 +17,9 @@ int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+// How often the worker looks at the stop flag while it waits.
+constexpr std::chrono::milliseconds kPoll{200};
+
 std::string label(const Command& c) { return c.name + " " + c.request_id + " (" + c.type + " " + c.version + ")"; }
 
 }  // namespace
@@ -36,35 +39,33 @@ Agent::~Agent() { session_->stop(); }
 void Agent::run(const std::atomic<bool>& stop) {
   stop_ = &stop;
   session_->start();
-  bool resumed = false;
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (!stop) {
-    wake_.wait_for(lock, std::chrono::milliseconds(200));
-    // An upgrade interrupted by a restart goes on once the broker can hear about it.
-    if (!resumed && connected_) {
-      resumed = true;
-      if (state_.current()) {
-        lock.unlock();
-        log_line("resuming the upgrade of " + state_.current()->topic);
-        work_on_current();
-        lock.lock();
-      }
-    }
-    while (resumed && !inbox_.empty() && !stop) {
-      auto [topic, payload] = inbox_.front();
-      inbox_.pop_front();
-      lock.unlock();
-      handle(topic, payload);
-      lock.lock();
-    }
+  // An upgrade interrupted by a restart goes on once the broker can hear about it.
+  std::string resume;
+  {
+    ota::MutexLock lock(mutex_);
+    while (!stop && !connected_) lock.wait_for(wake_, kPoll, [this]() REQUIRES(mutex_) { return connected_; });
+    if (state_.current()) resume = state_.current()->topic;
   }
-  lock.unlock();
+  if (!stop && !resume.empty()) {
+    log_line("resuming the upgrade of " + resume);
+    work_on_current();
+  }
+  while (!stop) {
+    std::pair<std::string, std::string> next;
+    {
+      ota::MutexLock lock(mutex_);
+      if (!lock.wait_for(wake_, kPoll, [this]() REQUIRES(mutex_) { return !inbox_.empty(); })) continue;
+      next = std::move(inbox_.front());
+      inbox_.pop_front();
+    }
+    handle(next.first, next.second);
+  }
   log_line("stopping");
   session_->stop();
 }
 
 void Agent::on_connect() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  ota::MutexLock lock(mutex_);
   connected_ = true;
   wake_.notify_all();
   const std::string status = state_.status_json();
@@ -74,7 +75,7 @@ void Agent::on_connect() {
 
 void Agent::on_message(const std::string& topic, const std::string& payload) {
   const ParsedCommand parsed = parse_command(config_.product, config_.device, topic, payload);
-  std::lock_guard<std::mutex> lock(mutex_);
+  ota::MutexLock lock(mutex_);
   if (parsed.command && parsed.command->request_id == active_request_) {
     const Command& c = *parsed.command;
     // A cancel for the upgrade in progress must reach the download now, not after it.
@@ -115,14 +116,14 @@ void Agent::handle(const std::string& topic, const std::string& payload) {
   }
   // A cancel for an upgrade not started (or already done): it must not start later.
   log_line("received " + label(c) + ": nothing in progress for it, request marked handled");
-  std::lock_guard<std::mutex> lock(mutex_);
+  ota::MutexLock lock(mutex_);
   state_.mark_handled(c.request_id);
   persist();
 }
 
 void Agent::handle_upgrade(const Command& c, const std::string& topic, const std::string& payload) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    ota::MutexLock lock(mutex_);
     if (state_.handled(c.request_id)) {
       log_line("ignored " + label(c) + ": request already handled");
       return;
@@ -143,14 +144,14 @@ void Agent::handle_upgrade(const Command& c, const std::string& topic, const std
   if (!refused.empty()) {
     log_line("refused " + label(c) + ": " + refused);
     report_progress(c, -4, "refused: " + refused);
-    std::lock_guard<std::mutex> lock(mutex_);
+    ota::MutexLock lock(mutex_);
     state_.mark_handled(c.request_id);
     persist();
     return;
   }
   log_line("accepted " + label(c) + " from " + c.url);
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    ota::MutexLock lock(mutex_);
     state_.set_current(CurrentUpgrade{topic, payload, false});
     persist();
   }
@@ -169,13 +170,13 @@ std::string Agent::image_path(const std::string& request_id) const {
 void Agent::work_on_current() {
   CurrentUpgrade current;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    ota::MutexLock lock(mutex_);
     current = *state_.current();
   }
   const ParsedCommand parsed = parse_command(config_.product, config_.device, current.topic, current.payload);
   if (!parsed.command) {  // only a hand-edited state file gets here
     log_line("dropped the saved upgrade: " + parsed.error);
-    std::lock_guard<std::mutex> lock(mutex_);
+    ota::MutexLock lock(mutex_);
     state_.set_current(std::nullopt);
     persist();
     return;
@@ -190,7 +191,7 @@ void Agent::work_on_current() {
     return;
   }
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    ota::MutexLock lock(mutex_);
     active_request_ = c.request_id;
     installing_ = false;
     cancel_ = false;
@@ -216,7 +217,7 @@ void Agent::work_on_current() {
       finish(c.request_id);
     } else {
       log_line("download of " + label(c) + " interrupted by a stop; it resumes at the next start");
-      std::lock_guard<std::mutex> lock(mutex_);
+      ota::MutexLock lock(mutex_);
       active_request_.clear();
     }
     return;
@@ -237,7 +238,7 @@ void Agent::work_on_current() {
   }
 
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    ota::MutexLock lock(mutex_);
     installing_ = true;
     state_.set_current(CurrentUpgrade{current.topic, current.payload, true});
     persist();
@@ -253,7 +254,7 @@ void Agent::work_on_current() {
     return;
   }
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    ota::MutexLock lock(mutex_);
     state_.set_version(c.type, c.version);
   }
   finish(c.request_id);
@@ -264,7 +265,7 @@ void Agent::work_on_current() {
 void Agent::finish(const std::string& request_id) {
   std::error_code ec;
   std::filesystem::remove(image_path(request_id), ec);
-  std::lock_guard<std::mutex> lock(mutex_);
+  ota::MutexLock lock(mutex_);
   state_.mark_handled(request_id);
   state_.set_current(std::nullopt);
   persist();
@@ -289,7 +290,7 @@ void Agent::report_progress(const Command& c, int progress, const std::string& d
 void Agent::report_status() {
   std::string status;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    ota::MutexLock lock(mutex_);
     status = state_.status_json();
   }
   log_line("reporting status " + status);

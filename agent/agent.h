@@ -7,7 +7,6 @@
 #include <condition_variable>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -16,6 +15,8 @@
 #include "config.h"
 #include "keys.h"
 #include "mqtt_session.h"
+#include "protocol/mutex.h"
+#include "protocol/thread_annotations.h"
 #include "state.h"
 
 namespace ota_agent {
@@ -41,7 +42,7 @@ class Agent {
   // The request is done (whatever came of it): remembered as handled, its file deleted.
   void finish(const std::string& request_id);
   // Saves state_ (mutex_ held); a failure is logged, the agent goes on.
-  void persist();
+  void persist() REQUIRES(mutex_);
   void report_progress(const Command& command, int progress, const std::string& desc);
   void report_status();
 
@@ -50,13 +51,13 @@ class Agent {
   std::optional<TrustedKeys> vendor_keys_;
   std::unique_ptr<MqttSession> session_;
 
-  std::mutex mutex_;  // guards what the MQTT thread shares with the worker: all below
+  ota::Mutex mutex_;  // what the MQTT thread shares with the worker
   std::condition_variable wake_;
-  std::deque<std::pair<std::string, std::string>> inbox_;  // (topic, payload)
-  State state_;
-  bool connected_ = false;
-  std::string active_request_;  // the upgrade the worker is on
-  bool installing_ = false;
+  std::deque<std::pair<std::string, std::string>> inbox_ GUARDED_BY(mutex_);  // (topic, payload)
+  State state_ GUARDED_BY(mutex_);
+  bool connected_ GUARDED_BY(mutex_) = false;
+  std::string active_request_ GUARDED_BY(mutex_);  // the upgrade the worker is on
+  bool installing_ GUARDED_BY(mutex_) = false;
   std::atomic<bool> cancel_{false};
   const std::atomic<bool>* stop_ = nullptr;
 };
