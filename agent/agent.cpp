@@ -149,13 +149,34 @@ void Agent::handle_upgrade(const Command& c, const std::string& topic, const std
     persist();
     return;
   }
-  log_line("accepted " + label(c) + " from " + c.url);
   {
     ota::MutexLock lock(mutex_);
+    // A cancel that came while this command waited behind another upgrade.
+    if (cancel_waiting(c.request_id)) {
+      log_line("canceled " + label(c) + " before it started");
+      state_.mark_handled(c.request_id);
+      persist();
+      return;
+    }
+    // From here on a cancel goes straight to the download (on_message).
+    cancel_ = false;
+    active_request_ = c.request_id;
     state_.set_current(CurrentUpgrade{topic, payload, false});
     persist();
   }
+  log_line("accepted " + label(c) + " from " + c.url);
   work_on_current();
+}
+
+bool Agent::cancel_waiting(const std::string& request_id) const {
+  for (const auto& [topic, payload] : inbox_) {
+    const ParsedCommand parsed = parse_command(config_.product, config_.device, topic, payload);
+    if (parsed.command && !parsed.command->is_upgrade() && parsed.command->request_id == request_id &&
+        signature_problem(*parsed.command).empty()) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string Agent::signature_problem(const Command& c) const {
@@ -192,9 +213,8 @@ void Agent::work_on_current() {
   }
   {
     ota::MutexLock lock(mutex_);
-    active_request_ = c.request_id;
+    active_request_ = c.request_id;  // already set, unless this is a resume
     installing_ = false;
-    cancel_ = false;
   }
 
   ProgressThrottle throttle(*c.size);

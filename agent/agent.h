@@ -36,6 +36,8 @@ class Agent {
   void handle(const std::string& topic, const std::string& payload);
   void handle_upgrade(const Command& command, const std::string& topic, const std::string& payload);
   void work_on_current();
+  // True when a valid $ota_cancel for `request_id` waits in the inbox.
+  bool cancel_waiting(const std::string& request_id) const REQUIRES(mutex_);
   // Why the command's signature is refused; empty when it verifies or no broker key is configured.
   std::string signature_problem(const Command& command) const;
   std::string image_path(const std::string& request_id) const;

@@ -148,6 +148,30 @@ TEST_F(AgentTest, CancelStopsAThrottledDownloadAndCleansUp) {
   EXPECT_EQ(server->requests().size(), 1u);
 }
 
+TEST_F(AgentTest, ACancelForAnUpgradeWaitingItsTurnKeepsItFromStarting) {
+  make_agent({{"version.app", "2.0"}});
+  start_agent();
+  const Image fw = image("fw.bin", 200000);
+  const Image app = image("app.bin", 1000);
+  server->set_rate(100000);  // 2 s
+  const std::string first = upgrade_job(fw);
+  ASSERT_TRUE(execution_reaches(first, "d1", "downloading")) << agent_->log();
+  // One upgrade at a time: the second waits for the first, and is canceled meanwhile.
+  auto r = admin_command(R"({"command":"createUpgrade","product":"p1","type":"app","version":"2.1",)"
+                         R"("devices":["d1"],"url":")" +
+                         server->url(app.name) + R"(","md5":")" + app.md5 + R"(","size":1000})");
+  ASSERT_TRUE(r.HasMember("data")) << to_string(r);
+  const std::string second = r["data"]["jobId"].GetString();
+  r = admin_command(R"({"command":"cancelJob","jobId":")" + second + "\"}");
+  ASSERT_TRUE(r.HasMember("data")) << to_string(r);
+  expect_execution(first, "succeeded");
+  ASSERT_TRUE(agent_->wait_for_log("canceled $ota_upgrade " + execution_field(second, "requestId") +
+                                   " (app 2.1) before it started"))
+      << agent_->log();
+  EXPECT_EQ(server->requests(), std::vector<std::string>{"GET /fw.bin range="});
+  EXPECT_STREQ(get_device("p1", "d1")["data"]["status"]["app_ver"].GetString(), "2.0");
+}
+
 TEST_F(AgentTest, AKilledAgentResumesItsDownloadWithARangeRequest) {
   make_agent();
   start_agent();
