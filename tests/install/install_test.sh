@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the build into a scratch DESTDIR and checks that exactly the plugin,
-# ota-sign and the docs arrive: no static layer library, test or benchmark binary.
+# ota-sign, the mosquitto_ota tool and the docs arrive: no static layer library, test or benchmark binary.
 # Usage: install_test.sh BUILD_DIR SOURCE_DIR PLUGIN_DIR DOC_DIR BIN_DIR (the last three absolute)
 set -euo pipefail
 build=$1 source=$2 plugin_dir=$3 doc_dir=$4 bin_dir=$5
@@ -9,7 +9,7 @@ trap 'rm -rf "$root"' EXIT
 
 DESTDIR="$root" "${CMAKE:-cmake}" --install "$build" >/dev/null
 
-expected=("$plugin_dir/mosquitto_ota.so" "$bin_dir/ota-sign" "$doc_dir/README.md" "$doc_dir/SECURITY.md"
+expected=("$plugin_dir/mosquitto_ota.so" "$bin_dir/ota-sign" "$bin_dir/mosquitto_ota" "$doc_dir/README.md" "$doc_dir/SECURITY.md"
           "$doc_dir/mosquitto.conf.example")
 shopt -s nullglob
 for doc in "$source"/docs/*.md; do
