@@ -91,18 +91,35 @@ Connection::~Connection() {
 
 void Connection::loop_once(std::chrono::milliseconds wait) {
   int rc = mosquitto_loop(mosq_, static_cast<int>(wait.count()), 1);
-  if (rc != MOSQ_ERR_SUCCESS) lost_ = true;
+  if (rc != MOSQ_ERR_SUCCESS) {
+    lost_ = true;
+    if (lost_rc_ == 0) lost_rc_ = rc;
+  }
 }
 
 template <typename Done>
 bool Connection::run_until(Done done) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options_.wait_seconds);
   while (!done()) {
-    if (lost_) throw connection_error("the broker closed the connection");
+    if (lost_) throw_lost();
     if (std::chrono::steady_clock::now() > deadline) return false;
     loop_once(std::chrono::milliseconds(100));
   }
   return true;
+}
+
+void Connection::throw_lost() const {
+  std::string where = options_.host + ":" + std::to_string(options_.port);
+  bool tls = !options_.cafile.empty() || !options_.capath.empty();
+  if (lost_rc_ == MOSQ_ERR_TLS) {
+    throw connection_error("TLS with " + where + " failed: is the broker's certificate signed by --cafile's CA, " +
+                           "for the host name " + options_.host + "?");
+  }
+  if (connack_ < 0) {
+    throw connection_error("the broker at " + where + " closed the connection before accepting it" +
+                           (tls ? "" : " (a TLS listener? give --cafile)"));
+  }
+  throw connection_error("the broker at " + where + " closed the connection");
 }
 
 void Connection::subscribe(const std::string& filter) {
@@ -160,7 +177,7 @@ std::string Connection::request(const std::string& payload, const std::string& c
 }
 
 std::deque<Message> Connection::poll(std::chrono::milliseconds wait) {
-  if (lost_) throw connection_error("the broker closed the connection");
+  if (lost_) throw_lost();
   loop_once(wait);
   std::deque<Message> out;
   out.swap(others_);

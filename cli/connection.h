@@ -50,12 +50,15 @@ class Connection {
   template <typename Done>
   bool run_until(Done done);
   void loop_once(std::chrono::milliseconds wait);
+  // Why the connection is gone, as clearly as libmosquitto tells.
+  [[noreturn]] void throw_lost() const;
 
   ConnectionOptions options_;
   mosquitto* mosq_ = nullptr;
   std::string response_topic_;
   int connack_ = -1;
   bool lost_ = false;
+  int lost_rc_ = 0;  // the network loop's error, when it had one
   int acked_mid_ = -1, ack_reason_ = 0;
   int subacked_mid_ = -1, granted_ = 0;
   std::deque<Message> responses_;
