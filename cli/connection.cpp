@@ -46,7 +46,8 @@ struct LibInit {
 Connection::Connection(const ConnectionOptions& options) : options_(options) {
   static LibInit init;
   if (options_.client_id.empty()) options_.client_id = "mosquitto_ota-" + random_hex(12);
-  mosq_ = mosquitto_new(options_.client_id.c_str(), true, this);
+  client_.reset(mosquitto_new(options_.client_id.c_str(), true, this));
+  mosq_ = client_.get();
   if (!mosq_) throw connection_error("cannot create an MQTT client");
   mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION,
                        options_.protocol == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
@@ -86,8 +87,9 @@ Connection::Connection(const ConnectionOptions& options) : options_(options) {
 Connection::~Connection() {
   mosquitto_disconnect(mosq_);
   mosquitto_loop(mosq_, 0, 1);  // sends the DISCONNECT
-  mosquitto_destroy(mosq_);
 }
+
+void Connection::Destroy::operator()(mosquitto* mosq) const { mosquitto_destroy(mosq); }
 
 void Connection::loop_once(std::chrono::milliseconds wait) {
   int rc = mosquitto_loop(mosq_, static_cast<int>(wait.count()), 1);

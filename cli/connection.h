@@ -4,6 +4,7 @@
 // or on $CONTROL/ota/v1/response (MQTT 3.1.1), and subscriptions to events.
 #include <chrono>
 #include <deque>
+#include <memory>
 #include <string>
 
 #include "options.h"
@@ -53,8 +54,14 @@ class Connection {
   // Why the connection is gone, as clearly as libmosquitto tells.
   [[noreturn]] void throw_lost() const;
 
+  struct Destroy {
+    void operator()(mosquitto* mosq) const;
+  };
+
   ConnectionOptions options_;
-  mosquitto* mosq_ = nullptr;
+  // Freed however the constructor ends: a refused connection throws from it.
+  std::unique_ptr<mosquitto, Destroy> client_;
+  mosquitto* mosq_ = nullptr;  // client_, for libmosquitto's calls
   std::string response_topic_;
   int connack_ = -1;
   bool lost_ = false;
