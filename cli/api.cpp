@@ -77,8 +77,10 @@ rapidjson::Document Api::call_all(Command& command, const char* items, int page_
   command.integer("limit", page_size);
   rapidjson::Document all = call(command);
   auto& alloc = all.GetAllocator();
-  if (!all.HasMember(items) || !all[items].IsArray())
+  if (!all.HasMember(items) || !all[items].IsArray()) {
+    all.RemoveMember(items);
     all.AddMember(Value(items, alloc), Value(rapidjson::kArrayType), alloc);
+  }
   while (all.HasMember("cursor") && all["cursor"].IsString()) {
     command.str("cursor", all["cursor"].GetString());
     rapidjson::Document page = call(command);
