@@ -84,6 +84,34 @@ TEST_F(CliTest, CreatesAnUpgradeListsItsJobAndExecutionsAndCancelsIt) {
   EXPECT_NE(r.err.find("cancelJob: job " + id + " is already canceled (conflict)"), std::string::npos) << r.err;
 }
 
+TEST_F(CliTest, TheRolloutOptionsReachTheJob) {
+  boot_devices(1);
+  booted("d2", "0.9");
+  ASSERT_TRUE(eventually([&] { return get_device("p1", "d2").HasMember("data"); }));
+  auto r = cli(create_args({"--size", "5", "--md5", kHelloMd5, "--sha256", kHelloSha256, "--image-signature",
+                            "c2lnbmF0dXJl", "--version-key", "firmware_ver", "--from", "1.0", "--dynamic"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(": 1 devices targeted\nSkipped: 0 already at the version, 0 busy, 0 unknown, 1 not at a --from"),
+            std::string::npos)
+      << r.out;
+  auto job = get_job(created_job(r.out));
+  ASSERT_TRUE(job.HasMember("data")) << r.out;
+  const auto& data = job["data"];
+  EXPECT_TRUE(data["dynamic"].GetBool());
+  EXPECT_EQ(to_string(data["fromVersions"]), R"(["1.0"])");
+  EXPECT_STREQ(data["sha256"].GetString(), kHelloSha256);
+  EXPECT_STREQ(data["imageSignature"].GetString(), "c2lnbmF0dXJl");
+  EXPECT_EQ(data["size"].GetInt64(), 5);
+
+  // --json: the answer as the broker gave it.
+  r = cli(create_args({"--size", "5", "--md5", kHelloMd5, "--devices", "d1", "--json"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto answer = parse(r.out);
+  ASSERT_TRUE(answer.IsObject()) << r.out;
+  EXPECT_EQ(answer["targeted"].GetInt(), 0);  // d1 is busy with the dynamic job
+  EXPECT_EQ(answer["skipped"]["busy"].GetInt(), 1);
+}
+
 class CliSigningTest : public CliTest {
  protected:
   BrokerConfig config() override {
