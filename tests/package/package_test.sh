@@ -55,6 +55,7 @@ second=$(ls "$work"/build/mosquitto-ota_*_amd64.deb | sort -V | tail -1)
 dpkg -i "$first" > /dev/null || fail "dpkg -i $first"
 [ -f /usr/lib/x86_64-linux-gnu/mosquitto_ota.so ] || fail "plugin not where Debian keeps mosquitto_dynamic_security.so"
 [ -x /usr/bin/ota-sign ] || fail "ota-sign not in /usr/bin"
+[ -x /usr/bin/mosquitto_ota ] || fail "the mosquitto_ota tool not in /usr/bin"
 grep -q "^plugin /usr/lib/x86_64-linux-gnu/mosquitto_ota.so" "$conf_d/mosquitto-ota.conf" || fail "no drop-in"
 
 # The admin's own settings: a listener, logins and the admin user (the plugin's
@@ -76,6 +77,8 @@ query() {
 for _ in $(seq 50); do answer=$(query || true); echo "$answer" | grep -q '"firmware_ver":"1.0"' && break; sleep 0.1; done
 echo "$answer" | grep -q '"firmware_ver":"1.0"' || fail "admin query: $answer"
 [ "$(stat -c %U /var/lib/mosquitto/ota.db)" = mosquitto ] || fail "ota.db not owned by mosquitto"
+table=$(mosquitto_ota -p "$port" -u admin -P admin-secret devices lamp) || fail "mosquitto_ota devices lamp: $table"
+echo "$table" | grep -q "d1" || fail "the tool does not list d1: $table"
 tail -c +$((log_before + 1)) /var/log/mosquitto/mosquitto.log | grep -q "mosquitto_ota: started" ||
   fail "no start line in Mosquitto's log"
 stop_broker
