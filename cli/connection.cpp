@@ -71,6 +71,11 @@ Connection::Connection(const ConnectionOptions& options) : options_(options) {
   std::string where = options_.host + ":" + std::to_string(options_.port);
   int rc = mosquitto_connect(mosq_, options_.host.c_str(), options_.port, 60);
   if (rc == MOSQ_ERR_ERRNO) throw connection_error("cannot connect to " + where + ": " + std::strerror(errno));
+  if (rc == MOSQ_ERR_TLS) {
+    // The handshake failed at once (it may also fail later, in the loop: one message for both).
+    lost_rc_ = rc;
+    throw_lost();
+  }
   if (rc != MOSQ_ERR_SUCCESS) throw connection_error("cannot connect to " + where + ": " + mosquitto_strerror(rc));
   bool answered = run_until([&] { return connack_ >= 0; });
   if (!answered) throw connection_error("no CONNACK from " + where);
