@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Installs the build into a scratch DESTDIR and checks that exactly the plugin,
-# ota-sign and the docs arrive: no static layer library, test or benchmark binary.
-# Usage: install_test.sh BUILD_DIR SOURCE_DIR PLUGIN_DIR DOC_DIR BIN_DIR (the last three absolute)
+# ota-sign, the mosquitto_ota tool, the conf.d drop-in template and the docs
+# arrive: no static layer library, test or benchmark binary.
+# Usage: install_test.sh BUILD_DIR SOURCE_DIR PLUGIN_DIR DOC_DIR BIN_DIR DATA_DIR (the last four absolute)
 set -euo pipefail
-build=$1 source=$2 plugin_dir=$3 doc_dir=$4 bin_dir=$5
+build=$1 source=$2 plugin_dir=$3 doc_dir=$4 bin_dir=$5 data_dir=$6
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 
 DESTDIR="$root" "${CMAKE:-cmake}" --install "$build" >/dev/null
 
-expected=("$plugin_dir/mosquitto_ota.so" "$bin_dir/ota-sign" "$doc_dir/README.md" "$doc_dir/SECURITY.md"
-          "$doc_dir/mosquitto.conf.example")
+expected=("$plugin_dir/mosquitto_ota.so" "$bin_dir/ota-sign" "$bin_dir/mosquitto_ota" "$doc_dir/README.md"
+          "$doc_dir/SECURITY.md" "$doc_dir/mosquitto.conf.example" "$data_dir/mosquitto-ota/mosquitto-ota.conf")
 shopt -s nullglob
 for doc in "$source"/docs/*.md; do
   expected+=("$doc_dir/docs/$(basename "$doc")")
