@@ -1,7 +1,11 @@
 // ota-agent end to end: the real broker with the plugin, a local HTTP server
 // with real image files, the agent as its own process (docs/protocol.md 3.8).
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
-#include <thread>
+#include <cstring>
 
 #include "agent_fixture.h"
 
@@ -114,6 +118,27 @@ TEST_F(AgentTest, AStalledServerTimesOutAsDownloadFailed) {
   expect_execution(job, "failed", "download_failed");
   EXPECT_NE(execution_field(job, "desc").find("stalled"), std::string::npos) << execution_field(job, "desc");
   EXPECT_TRUE(download_dir_empty());
+}
+
+TEST_F(AgentTest, AFullDiskIsDownloadFailedWithTheReason) {
+  // The download directory is a 64 KiB tmpfs (mounting needs root, as in integration/full_disk_test.cpp).
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to mount a small tmpfs for the downloads";
+  TempDir disk;
+  if (mount("tmpfs", disk.path().c_str(), "tmpfs", 0, "size=64k") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs: " << std::strerror(errno);
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { umount2(path.c_str(), MNT_DETACH); }
+  } unmount{disk.path()};
+  make_agent({{"download_dir", disk.path()}});
+  start_agent();
+  const Image fw = image("fw.bin", 300000);
+  const std::string job = upgrade_job(fw);
+  expect_execution(job, "failed", "download_failed");
+  EXPECT_NE(execution_field(job, "desc").find("No space left on device"), std::string::npos)
+      << execution_field(job, "desc");
+  EXPECT_TRUE(std::filesystem::is_empty(disk.path()));  // the partial file is deleted: the space is back
 }
 
 TEST_F(AgentTest, AFailingInstallCommandIsInstallFailed) {
