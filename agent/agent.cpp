@@ -257,11 +257,21 @@ void Agent::work_on_current() {
     return;
   }
 
+  bool canceled = false;
   {
     ota::MutexLock lock(mutex_);
-    installing_ = true;
-    state_.set_current(CurrentUpgrade{current.topic, current.payload, true});
-    persist();
+    // A cancel that came after the last byte still stops it here; once installing_ is set it is too late.
+    canceled = cancel_;
+    if (!canceled) {
+      installing_ = true;
+      state_.set_current(CurrentUpgrade{current.topic, current.payload, true});
+      persist();
+    }
+  }
+  if (canceled) {
+    log_line("canceled " + label(c) + " before installing, file deleted");
+    finish(c.request_id);
+    return;
   }
   log_line("image verified; installing with: " + config_.install_command + " " + path + " " + c.type + " " +
            c.version);
