@@ -42,7 +42,15 @@ start_broker() {
   fail "mosquitto does not listen on $port"
 }
 stop_broker() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; fi
+  # Sent again each second: Mosquitto 2.0.11 loses a SIGTERM that comes just before its loop starts.
+  if [ -n "$pid" ]; then
+    for _ in $(seq 30); do
+      kill "$pid" 2>/dev/null || break
+      for _ in $(seq 10); do kill -0 "$pid" 2>/dev/null || break 2; sleep 0.1; done
+    done
+    wait "$pid" 2>/dev/null || true
+    pid=""
+  fi
 }
 trap cleanup EXIT
 

@@ -157,9 +157,21 @@ void BrokerProcess::wait_exit() {
 
 void BrokerProcess::stop() {
   if (!running()) return;
-  kill(pid_, SIGTERM);
+  // Mosquitto 2.0.11 installs its SIGTERM handler (which sets run = 0) just
+  // before it sets run = 1 and enters its loop (src/mosquitto.c), with the
+  // listeners already open: a SIGTERM sent in between is lost. So it is sent
+  // again every second until the broker exits (a hang still fails after 30 s).
   int status = 0;
-  bool exited = eventually([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, std::chrono::seconds(30));
+  auto last_sent = std::chrono::steady_clock::time_point();
+  bool exited = eventually(
+      [&] {
+        if (std::chrono::steady_clock::now() - last_sent >= std::chrono::seconds(1)) {
+          kill(pid_, SIGTERM);
+          last_sent = std::chrono::steady_clock::now();
+        }
+        return waitpid(pid_, &status, WNOHANG) == pid_;
+      },
+      std::chrono::seconds(30));
   if (!exited) {
     ADD_FAILURE() << "broker did not stop within 30 s of SIGTERM\n" << log();
     kill(pid_, SIGKILL);
