@@ -1,26 +1,10 @@
 // mosquitto_ota over TLS: --cafile makes it verify the broker's certificate,
 // on a second listener of the test broker; without it or with another CA, no answer.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "cli_fixture.h"
 
 namespace ota_test {
 namespace {
-
-int unused_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 class CliTlsTest : public CliTest {
  protected:
@@ -34,7 +18,7 @@ class CliTlsTest : public CliTest {
                       " -subj /CN=localhost -keyout other.key -out other.crt 2>/dev/null")
                          .c_str()),
               0);
-    tls_port = unused_port();
+    tls_port = free_port();
     auto c = CliTest::config();
     c.extra_lines = {"listener " + std::to_string(tls_port) + " 127.0.0.1", "cafile " + dir.path() + "/server.crt",
                      "certfile " + dir.path() + "/server.crt", "keyfile " + dir.path() + "/server.key"};

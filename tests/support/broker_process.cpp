@@ -16,7 +16,6 @@
 #include <sstream>
 
 namespace ota_test {
-namespace {
 
 int free_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -30,6 +29,8 @@ int free_port() {
   close(fd);
   return ntohs(addr.sin_port);
 }
+
+namespace {
 
 bool port_accepts(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -31,6 +31,9 @@ struct BrokerConfig {
   std::string user = "root";  // started as root, the broker switches to this user before loading plugins
 };
 
+// A loopback TCP port nobody listens on now.
+int free_port();
+
 // The freshly built plugin.
 std::string built_plugin_path();
 
