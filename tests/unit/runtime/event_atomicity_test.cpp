@@ -18,13 +18,13 @@ void fail_when(Db& db, const std::string& name, const std::string& on, const std
           " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
 }
 
-// A worker committing every 20 ms over a store whose `on` fails `when`.
+// A worker committing every flush_ms over a store whose `on` fails `when`.
 std::unique_ptr<Worker> worker_failing(const TestDbFile& f, const std::string& on, const std::string& when,
-                                       UnixClock clock = unix_ms) {
+                                       UnixClock clock = unix_ms, int flush_ms = 20) {
   auto store = std::make_unique<SqliteStore>(f.path);
   fail_when(store->db(), "boom", on, when);
   Options o;
-  o.flush_ms = 20;
+  o.flush_ms = flush_ms;
   return std::make_unique<Worker>(std::move(store), o, std::move(clock));
 }
 
@@ -140,10 +140,13 @@ TEST(EventAtomicity, AFailedAdminCommandIsAnsweredInternalAndLeavesNothingTheOth
 TEST(EventAtomicity, ATimerStepThatFailsPartWayLeavesNothing) {
   TestDbFile f;
   // Timing out d1 works, timing out d2 fails: d1 must not stay timed out alone.
+  // A timer step stops at its budget (flush_ms / 4) and the next one goes on;
+  // a budget of 1 s keeps both timeouts in one step on a slow (sanitized) run.
   TestClock clock;
   auto owned = worker_failing(
       f, "INSERT ON execution_history",
-      "NEW.state = 'timed_out' AND (SELECT device FROM executions WHERE id = NEW.execution_id) = 'd2'", clock.clock());
+      "NEW.state = 'timed_out' AND (SELECT device FROM executions WHERE id = NEW.execution_id) = 'd2'", clock.clock(),
+      4000);
   Worker& worker = *owned;
   Handed handed;
   for (const char* d : {"d1", "d2"}) {
