@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Builds the plugin and starts Mosquitto with it on mosquitto.conf.example:
-# MQTT on 127.0.0.1:1883, SQLite in run/ota.db, demo users in run/passwd.
+# MQTT on 127.0.0.1:1883, the web console on http://127.0.0.1:8080/, SQLite in
+# run/ota.db, demo users in run/passwd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$(nproc)" --target mosquitto_ota
+cmake --build build -j "$(nproc)" --target mosquitto_ota console
 
 mkdir -p run
 if [ ! -f run/passwd ]; then
@@ -16,10 +17,10 @@ fi
 if [ "$(id -u)" -eq 0 ]; then
   # Started as root, Mosquitto runs as user "mosquitto": it must reach the plugin and write run/.
   chown -R mosquitto: run
-  if ! runuser -u mosquitto -- test -r build/mosquitto_ota.so; then
-    echo "User mosquitto cannot read $(pwd)/build/mosquitto_ota.so: put the project where it can (e.g. /opt)." >&2
+  if ! runuser -u mosquitto -- test -r build/mosquitto_ota.so -a -r build/console-www/index.html; then
+    echo "User mosquitto cannot read $(pwd)/build/: put the project where it can (e.g. /opt)." >&2
     exit 1
   fi
 fi
-echo "Starting Mosquitto with mosquitto_ota on 127.0.0.1:1883 (Ctrl-C stops it)"
+echo "Starting Mosquitto with mosquitto_ota on 127.0.0.1:1883, console on http://127.0.0.1:8080/ (Ctrl-C stops it)"
 exec mosquitto -c mosquitto.conf.example
