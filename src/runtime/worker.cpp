@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "admin/admin_api.h"
+#include "store/store_error.h"
 
 namespace ota {
 namespace {
@@ -53,15 +54,15 @@ int64_t unix_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-Worker::Worker(std::unique_ptr<SqliteStore> store, const Options& options, UnixClock clock)
+Worker::Worker(std::unique_ptr<Store> store, const Options& options, UnixClock clock)
     : options_(options),
       unix_clock_(std::move(clock)),
       window_(quarter_of(options.flush_ms)),
       budget_(window_),
       max_wait_(window_),
       store_(std::move(store)),
+      transactions_(store_->repositories().transactions),
       engine_(store_->repositories(), options_),
-      checkpointer_(store_->db()),
       capacity_(current_capacity()) {
   engine_.set_step_budget(budget_ / 2);  // a fill chunk's rows are committed in the same step
   thread_ = std::thread([this] { run(); });
@@ -402,14 +403,14 @@ void Worker::apply(std::vector<Queued>& work) {
 
 Worker::Applied Worker::apply_one(Queued& item, int64_t now_ms) {
   if (!open_) {
-    store_->database().begin();
+    transactions_.begin();
     open_ = true;
   }
   const size_t publishes = effects_.publishes.size();
   const size_t logs = effects_.logs.size();
   auto failed = [&](const std::exception& e) {
     if (careful_) {
-      store_->database().rollback_to();
+      transactions_.rollback_to();
       effects_.publishes.resize(publishes);
       effects_.logs.resize(logs);
       engine_.resync();
@@ -418,7 +419,7 @@ Worker::Applied Worker::apply_one(Queued& item, int64_t now_ms) {
     }
     // No savepoint (they cost as much as the event itself): the whole
     // transaction goes back, and the caller applies its events again.
-    store_->database().rollback();
+    transactions_.rollback();
     open_ = false;
     effects_ = Effects();
     txn_work_ = {};
@@ -427,10 +428,10 @@ Worker::Applied Worker::apply_one(Queued& item, int64_t now_ms) {
     drop(item, e);
     return Applied::RolledBack;
   };
-  if (careful_) store_->database().savepoint();
+  if (careful_) transactions_.savepoint();
   try {
     engine_.handle(item.event, now_ms, effects_);
-    if (careful_) store_->database().release();
+    if (careful_) transactions_.release();
   } catch (const StoreError& e) {
     if (e.storage_fault()) throw;
     return failed(e);
@@ -456,7 +457,7 @@ void Worker::run_timers() {
   const size_t publishes = effects_.publishes.size();
   const size_t logs = effects_.logs.size();
   auto undo = [&](const std::exception& e) {
-    store_->database().rollback_to();
+    transactions_.rollback_to();
     effects_.publishes.resize(publishes);
     effects_.logs.resize(logs);
     engine_.resync();
@@ -464,10 +465,10 @@ void Worker::run_timers() {
     ready_locked().logs.push_back({LogLevel::Error, std::string("mosquitto_ota: timers failed, nothing of them kept: ") +
                                                 e.what()});
   };
-  store_->database().savepoint();
+  transactions_.savepoint();
   try {
     engine_.tick(unix_clock_(), effects_, Clock::now() + budget_);
-    store_->database().release();
+    transactions_.release();
   } catch (const StoreError& e) {
     if (e.storage_fault()) throw;
     undo(e);
@@ -482,12 +483,12 @@ bool Worker::commit(bool timers_due) {
   Clock::duration took{};
   try {
     if (!open_) {
-      store_->database().begin();
+      transactions_.begin();
       open_ = true;
     }
     if (timers_due) run_timers();
     const auto started = Clock::now();
-    store_->database().commit();
+    transactions_.commit();
     open_ = false;
     took = Clock::now() - started;
   } catch (const std::exception& e) {
@@ -534,21 +535,20 @@ bool Worker::commit(bool timers_due) {
     ready_locked().append(std::move(committed));
   }
   committed_.notify_all();
-  checkpointer_.catch_up();
-  const std::string checkpoint_error = checkpointer_.take_error();
+  const std::string upkeep_error = store_->upkeep();
   const auto now = Clock::now();
-  if (!checkpoint_error.empty() && (checkpoint_error_logged_at_ == Clock::time_point() ||
-                                    now - checkpoint_error_logged_at_ >= kFailureLogEvery)) {
-    checkpoint_error_logged_at_ = now;
+  if (!upkeep_error.empty() && (upkeep_error_logged_at_ == Clock::time_point() ||
+                                now - upkeep_error_logged_at_ >= kFailureLogEvery)) {
+    upkeep_error_logged_at_ = now;
     MutexLock lock(mutex_);
-    ready_locked().logs.push_back({LogLevel::Warning, "mosquitto_ota: checkpointing the WAL failed: " + checkpoint_error});
+    ready_locked().logs.push_back({LogLevel::Warning, "mosquitto_ota: " + upkeep_error});
   }
   return true;
 }
 
 void Worker::store_failed(const std::exception& e, std::vector<Queued>&& unapplied) {
   try {
-    store_->database().rollback();
+    transactions_.rollback();
   } catch (const std::exception&) {
     // SQLite may have rolled the transaction back itself.
   }

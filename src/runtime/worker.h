@@ -61,8 +61,7 @@
 
 #include "protocol/mutex.h"
 #include "protocol/thread_annotations.h"
-#include "storage/checkpointer.h"
-#include "storage/sqlite_store.h"
+#include "store/repositories.h"
 #include "runtime/engine.h"
 #include "runtime/event_cost.h"
 #include "runtime/report_batch.h"
@@ -79,7 +78,7 @@ using UnixClock = std::function<int64_t()>;
 
 class Worker {
  public:
-  Worker(std::unique_ptr<SqliteStore> store, const Options& options, UnixClock clock = unix_ms);
+  Worker(std::unique_ptr<Store> store, const Options& options, UnixClock clock = unix_ms);
   ~Worker();
 
   // Broker thread. Takes a checked report (copies it): accepted (true) only
@@ -167,9 +166,9 @@ class Worker {
   const std::chrono::microseconds budget_;    // F/4: a step; applying and committing the capacity
   const std::chrono::microseconds max_wait_;  // F/4: submit waiting for room
   // Worker thread only (the constructor, and stop() once the thread ended, aside).
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Store> store_;
+  Transactions& transactions_;
   Engine engine_;
-  Checkpointer checkpointer_;  // WAL checkpoints happen outside the worker's commits
   EventCost cost_;
   // What applying an event that moves an execution (it has a message to send)
   // costs: while a rollout is under way the capacity counts every report as
@@ -190,7 +189,7 @@ class Worker {
   Clock::time_point failed_at_;
   Clock::time_point failure_logged_at_;
   bool resync_needed_ = false;
-  Clock::time_point checkpoint_error_logged_at_;
+  Clock::time_point upkeep_error_logged_at_;
 
   // Shared by the two threads.
   mutable Mutex mutex_;

@@ -22,4 +22,11 @@ SqliteStore::SqliteStore(const std::string& path, ReadOnly)
       history_(database_.db()),
       admin_requests_(database_.db()) {}
 
+std::string SqliteStore::upkeep() {
+  if (!checkpointer_) checkpointer_ = std::make_unique<Checkpointer>(database_.db());
+  checkpointer_->catch_up();
+  const std::string error = checkpointer_->take_error();
+  return error.empty() ? error : "checkpointing the WAL failed: " + error;
+}
+
 }  // namespace ota

@@ -1,12 +1,15 @@
 #pragma once
 // The SQLite backend as a whole: one database file, one connection, and the
 // repositories over it. The worker thread owns the writer; the broker thread
-// gets a read-only one, and only its readers.
+// gets a read-only one, and only its readers. The writer's first upkeep()
+// hands its WAL checkpoints to a thread of their own (Checkpointer).
 #include <limits>
+#include <memory>
 #include <string>
 
 #include "protocol/options.h"
 #include "storage/admin_requests.h"
+#include "storage/checkpointer.h"
 #include "storage/database.h"
 #include "storage/devices.h"
 #include "storage/executions.h"
@@ -16,7 +19,7 @@
 
 namespace ota {
 
-class SqliteStore {
+class SqliteStore : public Store {
  public:
   // Opens (creating and migrating if needed) the database at `path`: see
   // Database. Each device keeps its last `progress_history` progress reports.
@@ -25,9 +28,10 @@ class SqliteStore {
   struct ReadOnly {};
   SqliteStore(const std::string& path, ReadOnly);
 
-  Repositories repositories() {
+  Repositories repositories() override {
     return {database_, devices_, progress_, jobs_, executions_, history_, admin_requests_};
   }
+  std::string upkeep() override;
   StoreReaders readers() { return {devices_, progress_, jobs_, executions_, history_}; }
 
   Database& database() { return database_; }
@@ -47,6 +51,7 @@ class SqliteStore {
   SqliteExecutions executions_;
   SqliteHistory history_;
   SqliteAdminRequests admin_requests_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // the writer's, from its first upkeep(); stops first
 };
 
 }  // namespace ota

@@ -191,4 +191,16 @@ struct Repositories {
   StoreReaders readers() const { return {devices, progress, jobs, executions, history}; }
 };
 
+// A backend as a whole, as the worker thread drives it: its repositories and
+// transactions, and the upkeep it needs between transactions.
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual Repositories repositories() = 0;
+  // Called by the worker thread between its transactions (SQLite: WAL
+  // checkpoints, on a thread of their own). Why the last upkeep failed, once;
+  // empty when it did not.
+  virtual std::string upkeep() = 0;
+};
+
 }  // namespace ota

@@ -11,6 +11,7 @@
 
 #include "protocol/reports.h"
 #include "runtime/worker.h"
+#include "storage/sqlite_store.h"
 #include "test_db.h"
 
 extern "C" {

@@ -12,6 +12,7 @@
 
 #include "protocol/mutex.h"
 #include "runtime/worker.h"
+#include "storage/sqlite_store.h"
 #include "test_db.h"
 
 namespace ota_test_worker {
