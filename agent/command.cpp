@@ -82,6 +82,7 @@ ParsedCommand parse_command(std::string_view product, std::string_view device, s
     if (!doc["size"].IsUint64()) return {std::nullopt, "\"size\" must be a non-negative integer"};
     c.size = doc["size"].GetUint64();
   }
+  c.signed_fields = ota::signed_fields_of(c.name, doc);  // cannot throw: each field is a string or an integer
   return {c, ""};
 }
 
@@ -101,22 +102,7 @@ std::string check_signature(const Command& c, std::string_view product, std::str
   if (!signature || signature->size() != 64) return "sig is not base64 of a 64-byte Ed25519 signature";
 
   ota::CommandToSign to_sign{product, device, c.name, c.request_id, c.expires_at, {}};
-  const std::string size = c.size ? std::to_string(*c.size) : "";
-  const std::pair<std::string_view, std::string_view> values[] = {
-      {"type", c.type}, {"version", c.version}, {"url", c.url},       {"md5", c.md5},
-      {"size", size},   {"sha256", c.sha256},   {"imageSignature", c.image_signature}};
-  const auto add = [&](const auto& names) {
-    for (std::string_view name : names) {
-      for (const auto& [field, value] : values) {
-        if (field == name) to_sign.fields.emplace_back(name, value);
-      }
-    }
-  };
-  if (c.is_upgrade()) {
-    add(ota::kUpgradeSignedFields);
-  } else {
-    add(ota::kCancelSignedFields);
-  }
+  for (const auto& [name, value] : c.signed_fields) to_sign.fields.emplace_back(name, value);
   std::string message;
   try {
     message = ota::signing_string(to_sign);

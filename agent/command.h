@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace ota {
 class VerifyingKeys;
@@ -22,6 +24,8 @@ struct Command {
   std::optional<uint64_t> size;
   // Present when the broker signs its commands.
   std::string key_id, sig;
+  // The fields its signature covers, as the payload holds them (ota::signed_fields_of).
+  std::vector<std::pair<std::string_view, std::string>> signed_fields;
 
   bool is_upgrade() const { return name == "$ota_upgrade"; }
 };

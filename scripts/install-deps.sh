@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential clang cmake pkg-config
   mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev
-  libsqlite3-dev sqlite3 rapidjson-dev libssl-dev openssl libcurl4-openssl-dev libgtest-dev python3 strace
+  libsqlite3-dev sqlite3 rapidjson-dev libssl-dev openssl libcurl4-openssl-dev libgtest-dev python3 strace curl
 )
 # The console's build takes the browser MQTT client from npm.
 command -v npm >/dev/null || packages+=(npm)

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds the Debian package: build-deb/mosquitto-ota_<version>_<arch>.deb.
+# Builds the Debian packages: build-deb/mosquitto-ota_<version>_<arch>.deb (the
+# broker's plugin and tools) and build-deb/mosquitto-ota-agent_<version>_<arch>.deb
+# (the device agent), one per install component (packaging/package.cmake).
 # Usage: scripts/package.sh [BUILD_DIR] [VERSION]  (VERSION overrides the project's, e.g. to test an upgrade)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,4 +13,4 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=
   -DOTA_BUILD_TESTS=OFF -DOTA_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j "$(nproc)"
 (cd "$build" && cpack -G DEB ${2:+-D CPACK_PACKAGE_VERSION="$2"} >/dev/null)
-ls "$build"/mosquitto-ota_*.deb
+ls "$build"/mosquitto-ota_*.deb "$build"/mosquitto-ota-agent_*.deb

@@ -17,27 +17,14 @@ std::string expires_at_seconds(const std::optional<int64_t>& expires_at_ms) {
 }
 
 // Adds "keyId" and "sig" over the command's signing string: where it goes,
-// and its signed `fields` as the payload holds them (absent ones empty).
-template <size_t N>
+// and its signed fields as the payload holds them (absent ones empty).
 void sign(rapidjson::Document& payload, const Execution& e, const char* command, const std::string& expires_at,
-          const char* const (&fields)[N], const SigningKey& key) {
-  std::vector<std::string> values;
-  values.reserve(N);  // never moved: to_sign views them
-  CommandToSign to_sign{e.device.product, e.device.device, command, e.request_id, expires_at, {}};
-  for (const char* name : fields) {
-    auto it = payload.FindMember(name);
-    if (it == payload.MemberEnd()) {
-      values.emplace_back();
-    } else if (it->value.IsString()) {
-      values.emplace_back(it->value.GetString(), it->value.GetStringLength());
-    } else {
-      values.push_back(std::to_string(it->value.GetInt64()));
-    }
-    to_sign.fields.emplace_back(name, values.back());
-  }
+          const SigningKey& key) {
+  const std::string to_sign =
+      signing_string_of({e.device.product, e.device.device, command, e.request_id, expires_at, {}}, payload);
   auto& a = payload.GetAllocator();
   payload.AddMember("keyId", json_string(key.id(), a), a);
-  payload.AddMember("sig", json_string(base64_encode(key.sign(signing_string(to_sign))), a), a);
+  payload.AddMember("sig", json_string(base64_encode(key.sign(to_sign)), a), a);
 }
 
 }  // namespace
@@ -58,7 +45,7 @@ std::string upgrade_command_payload(const Execution& e, const JobSpec& job, cons
   d.AddMember("size", rapidjson::Value(static_cast<int64_t>(job.size)), a);
   if (!job.sha256.empty()) d.AddMember("sha256", json_string(job.sha256, a), a);
   if (!job.image_signature.empty()) d.AddMember("imageSignature", json_string(job.image_signature, a), a);
-  if (key) sign(d, e, "$ota_upgrade", expires_at_seconds(job.expires_at), kUpgradeSignedFields, *key);
+  if (key) sign(d, e, "$ota_upgrade", expires_at_seconds(job.expires_at), *key);
   return to_json(d);
 }
 
@@ -69,7 +56,7 @@ std::string cancel_command_payload(const Execution& e, const SigningKey* key) {
   auto& a = d.GetAllocator();
   d.AddMember("type", json_string(e.type, a), a);
   d.AddMember("version", json_string(e.version, a), a);
-  if (key) sign(d, e, "$ota_cancel", "", kCancelSignedFields, *key);
+  if (key) sign(d, e, "$ota_cancel", "", *key);
   return to_json(d);
 }
 

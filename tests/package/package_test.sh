@@ -65,6 +65,8 @@ dpkg -i "$first" > /dev/null || fail "dpkg -i $first"
 [ -x /usr/bin/ota-sign ] || fail "ota-sign not in /usr/bin"
 [ -x /usr/bin/mosquitto_ota ] || fail "the mosquitto_ota tool not in /usr/bin"
 grep -q "^plugin /usr/lib/x86_64-linux-gnu/mosquitto_ota.so" "$conf_d/mosquitto-ota.conf" || fail "no drop-in"
+[ -f /usr/share/mosquitto-ota/console/index.html ] && [ -f /usr/share/mosquitto-ota/console/vendor/mqtt.min.js ] ||
+  fail "the console's files are not in /usr/share/mosquitto-ota/console"
 
 # The admin's own settings: a listener, logins and the admin user (the plugin's
 # options follow its plugin line, so the admin user is set in its drop-in).
@@ -72,7 +74,11 @@ mosquitto_passwd -c -b "$work/passwd" admin admin-secret
 mosquitto_passwd -b "$work/passwd" lamp/d1 device-secret
 chown mosquitto "$work" "$work/passwd"
 sed -i 's/^#plugin_opt_admin_usernames ops/plugin_opt_admin_usernames admin/' "$conf_d/mosquitto-ota.conf"
-printf 'listener %s 127.0.0.1\npassword_file %s\n' "$port" "$work/passwd" > "$test_conf"
+# The console as the drop-in's comment says to serve it.
+console_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+printf 'listener %s 127.0.0.1\npassword_file %s\nlistener %s 127.0.0.1\nprotocol websockets\nhttp_dir %s\n' \
+  "$port" "$work/passwd" "$console_port" /usr/share/mosquitto-ota/console > "$test_conf"
+grep -q "^#http_dir /usr/share/mosquitto-ota/console" "$conf_d/mosquitto-ota.conf" || fail "the drop-in does not say how to serve the console"
 
 log_before=$(stat -c %s /var/log/mosquitto/mosquitto.log 2>/dev/null || echo 0)
 start_broker
@@ -85,6 +91,11 @@ query() {
 for _ in $(seq 50); do answer=$(query || true); echo "$answer" | grep -q '"firmware_ver":"1.0"' && break; sleep 0.1; done
 echo "$answer" | grep -q '"firmware_ver":"1.0"' || fail "admin query: $answer"
 [ "$(stat -c %U /var/lib/mosquitto/ota.db)" = mosquitto ] || fail "ota.db not owned by mosquitto"
+# Served by the broker running as mosquitto: the page and the MQTT client it loads.
+for file in index.html vendor/mqtt.min.js js/api.js; do
+  cmp -s <(curl -sf "http://127.0.0.1:$console_port/$file") "/usr/share/mosquitto-ota/console/$file" ||
+    fail "the broker does not serve the console's $file"
+done
 table=$(mosquitto_ota -p "$port" -u admin -P admin-secret devices lamp) || fail "mosquitto_ota devices lamp: $table"
 echo "$table" | grep -q "d1" || fail "the tool does not list d1: $table"
 tail -c +$((log_before + 1)) /var/log/mosquitto/mosquitto.log | grep -q "mosquitto_ota: started" ||

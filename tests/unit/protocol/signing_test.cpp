@@ -4,6 +4,7 @@
 
 #include <openssl/ec.h>
 #include <openssl/pem.h>
+#include <rapidjson/document.h>
 
 #include <cstdio>
 #include <fstream>
@@ -83,6 +84,33 @@ TEST(CommandSigning, AValueWithALineBreakCannotBeSigned) {
   command = example();
   command.device = "d1\r";
   EXPECT_THROW(signing_string(command), std::invalid_argument);
+}
+
+TEST(CommandSigning, TheSigningStringOfAPayloadReadsItsFieldsAsTheWorkedExampleLists) {
+  rapidjson::Document payload;
+  payload.Parse(R"({"type":"firmware","version":"1.1","url":"https://files.example.com/fw-1.1.bin",)"
+                R"("md5":"9e107d9d372bb6826bd81d3542a419d6","size":1048576,)"
+                R"("sha256":"d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592","other":true})");
+  auto command = example();
+  command.fields.clear();
+  EXPECT_EQ(signing_string_of(command, payload), signing_string(example()));
+
+  command.command = "$ota_cancel";  // signs type and version only
+  EXPECT_EQ(signed_fields_of(command.command, payload),
+            (std::vector<std::pair<std::string_view, std::string>>{{"type", "firmware"}, {"version", "1.1"}}));
+}
+
+TEST(CommandSigning, ASignedFieldThatIsNeitherAStringNorAnIntegerCannotBeSigned) {
+  for (const char* json : {R"({"type":"firmware","version":1.5})", R"({"type":"firmware","version":null})",
+                           R"({"type":["firmware"],"version":"1.1"})", "[]"}) {
+    rapidjson::Document payload;
+    payload.Parse(json);
+    EXPECT_THROW(signed_fields_of("$ota_cancel", payload), std::invalid_argument) << json;
+  }
+  rapidjson::Document big;
+  big.Parse(R"({"size":18446744073709551615})");
+  EXPECT_EQ(signed_fields_of("$ota_upgrade", big)[4],
+            (std::pair<std::string_view, std::string>{"size", "18446744073709551615"}));
 }
 
 TEST(CommandSigning, TheWorkedExamplesKeyIdAndSignature) {
