@@ -25,7 +25,13 @@ cleanup() {
   dpkg -P mosquitto-ota >/dev/null 2>&1 || true
   rm -rf "$work"
 }
-fail() { echo "FAIL: $*" >&2; [ -f "$work/broker.log" ] && tail -20 "$work/broker.log" >&2; exit 1; }
+fail() {
+  echo "FAIL: $*" >&2
+  [ -f "$work/broker.log" ] && tail -20 "$work/broker.log" >&2
+  # Debian's mosquitto.conf logs to a file: what the broker said before it exited is there.
+  [ -f /var/log/mosquitto/mosquitto.log ] && tail -20 /var/log/mosquitto/mosquitto.log >&2
+  exit 1
+}
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 start_broker() {
@@ -74,11 +80,13 @@ mosquitto_passwd -c -b "$work/passwd" admin admin-secret
 mosquitto_passwd -b "$work/passwd" lamp/d1 device-secret
 chown mosquitto "$work" "$work/passwd"
 sed -i 's/^#plugin_opt_admin_usernames ops/plugin_opt_admin_usernames admin/' "$conf_d/mosquitto-ota.conf"
-# The console as the drop-in's comment says to serve it.
+printf 'listener %s 127.0.0.1\npassword_file %s\n' "$port" "$work/passwd" > "$test_conf"
+# The console, enabled in the drop-in as its comment says (on a free port):
+# removing the package puts the drop-in aside, so the broker still starts.
 console_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf 'listener %s 127.0.0.1\npassword_file %s\nlistener %s 127.0.0.1\nprotocol websockets\nhttp_dir %s\n' \
-  "$port" "$work/passwd" "$console_port" /usr/share/mosquitto-ota/console > "$test_conf"
-grep -q "^#http_dir /usr/share/mosquitto-ota/console" "$conf_d/mosquitto-ota.conf" || fail "the drop-in does not say how to serve the console"
+sed -i -e "s|^#listener 8080$|listener $console_port 127.0.0.1|" -e 's|^#protocol websockets$|protocol websockets|' \
+  -e 's|^#http_dir /usr/share/mosquitto-ota/console$|http_dir /usr/share/mosquitto-ota/console|' "$conf_d/mosquitto-ota.conf"
+grep -q "^http_dir /usr/share/mosquitto-ota/console" "$conf_d/mosquitto-ota.conf" || fail "the drop-in does not say how to serve the console"
 
 log_before=$(stat -c %s /var/log/mosquitto/mosquitto.log 2>/dev/null || echo 0)
 start_broker
