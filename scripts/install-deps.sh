@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential clang cmake pkg-config
   mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev
-  libsqlite3-dev sqlite3 rapidjson-dev libssl-dev openssl libcurl4-openssl-dev libgtest-dev python3 strace
+  libsqlite3-dev sqlite3 libpq-dev postgresql rapidjson-dev libssl-dev openssl libcurl4-openssl-dev libgtest-dev python3 strace
 )
 missing=()
 for p in "${packages[@]}"; do
