@@ -42,9 +42,12 @@ PgServer::PgServer() {
     if (!pw || chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) throw std::runtime_error("cannot chown " + dir_);
   }
   port_ = free_port();
-  // No fsync: a test server's data need not survive a crash of the machine.
-  if (run("initdb", "-D " + dir_ + "/data -U postgres --auth=trust --no-sync --no-locale -E UTF8") != 0) {
-    throw std::runtime_error("initdb failed:\n" + log());
+  if (!copy_template()) {
+    // No fsync: a test server's data need not survive a crash of the machine.
+    if (run("initdb", "-D " + dir_ + "/data -U postgres --auth=trust --no-sync --no-locale -E UTF8") != 0) {
+      throw std::runtime_error("initdb failed:\n" + log());
+    }
+    save_template();
   }
   const std::string options = "-p " + std::to_string(port_) + " -k " + dir_ +
                               " -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off";
@@ -68,10 +71,37 @@ std::string PgServer::url(const std::string& db) const {
 
 std::string PgServer::log() const { return read_file(dir_ + "/commands.log") + read_file(dir_ + "/server.log"); }
 
+// initdb takes seconds, a copy of what it made a fraction of one: the first
+// server of a build directory keeps its fresh data directory there, later ones
+// (every test is a process of its own under ctest) copy it. cp -a keeps the
+// owner, the server's user. Written beside and renamed: a reader sees all or nothing.
+bool PgServer::copy_template() const {
+  const std::string kept = OTA_PG_TEMPLATE_DIR;
+  if (!std::filesystem::exists(kept + "/data/PG_VERSION")) return false;
+  if (run_here("cp -a " + kept + "/data " + dir_ + "/data") == 0) return true;
+  std::error_code ignored;  // e.g. another user's copy: initdb starts afresh
+  std::filesystem::remove_all(dir_ + "/data", ignored);
+  return false;
+}
+
+void PgServer::save_template() const {
+  const std::string kept = OTA_PG_TEMPLATE_DIR;
+  const std::string partial = kept + ".partial-" + std::to_string(getpid());
+  std::error_code ignored;
+  std::filesystem::create_directories(partial, ignored);
+  if (run_here("cp -a " + dir_ + "/data " + partial + "/data") != 0 ||
+      rename(partial.c_str(), kept.c_str()) != 0) {  // another process was first: its copy is as good
+    std::filesystem::remove_all(partial, ignored);
+  }
+}
+
 int PgServer::run(const std::string& program, const std::string& args) const {
-  std::string command = std::string(kBin) + program + " " + args;
   // runuser, not su: no PAM session, no login shell.
-  if (!user_.empty()) command = "runuser -u " + user_ + " -- " + command;
+  const std::string command = std::string(kBin) + program + " " + args;
+  return run_here(user_.empty() ? command : "runuser -u " + user_ + " -- " + command);
+}
+
+int PgServer::run_here(const std::string& command) const {
   const pid_t pid = fork();
   if (pid == 0) {
     const int out = open((dir_ + "/commands.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);

@@ -26,8 +26,12 @@ class PgServer {
   std::string log() const;
 
  private:
-  // Runs a command as the server's user; returns its exit status.
+  // Runs one of PostgreSQL's programs as the server's user; returns its exit status.
   int run(const std::string& program, const std::string& args) const;
+  // Runs a shell command as this process's user, output to the commands' log.
+  int run_here(const std::string& command) const;
+  bool copy_template() const;
+  void save_template() const;
   void wait_until_accepting() const;
 
   std::string dir_;
