@@ -2,6 +2,7 @@
 // What the PostgreSQL backend throws: libpq's words (with any password taken
 // out) and whether the server, not the data, failed.
 #include <string>
+#include <utility>
 
 #include "store/store_error.h"
 
