@@ -33,6 +33,12 @@ TEST(PgDatabase, AFreshDatabaseIsMigratedOnceAndEachMigrationRecorded) {
             pg_migrations()[0].name);
   PgDatabase reader(url, PgDatabase::ReadOnly{});
   EXPECT_EQ(reader.schema_version(), latest);
+  try {
+    reader.connection().query("INSERT INTO admin_requests (key, response, at) VALUES ('k', '', 0)");
+    FAIL() << "the reader wrote";
+  } catch (const PgError& e) {
+    EXPECT_EQ(e.sqlstate, "25006");  // read_only_sql_transaction
+  }
 }
 
 TEST(PgDatabase, OpenersThatStartTogetherWaitForTheLockAndMigrateOnce) {
