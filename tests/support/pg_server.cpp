@@ -35,6 +35,15 @@ PgServer::PgServer() {
   std::string pattern = (std::filesystem::temp_directory_path() / "ota-pg-XXXXXX").string();
   if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
   dir_ = pattern;
+  try {
+    start();
+  } catch (...) {
+    shut_down();  // no destructor runs after a constructor that throws
+    throw;
+  }
+}
+
+void PgServer::start() {
   if (geteuid() == 0) {
     // PostgreSQL will not run as root; the directory must be its user's.
     user_ = "nobody";
@@ -59,8 +68,11 @@ PgServer::PgServer() {
   wait_until_accepting();
 }
 
-PgServer::~PgServer() {
+PgServer::~PgServer() { shut_down(); }
+
+void PgServer::shut_down() {
   if (started_) run("pg_ctl", "-D " + dir_ + "/data -m fast -w stop");
+  started_ = false;
   std::error_code ignored;
   std::filesystem::remove_all(dir_, ignored);
 }

@@ -26,6 +26,8 @@ class PgServer {
   std::string log() const;
 
  private:
+  void start();
+  void shut_down();  // stops the server if it started, removes the directory
   // Runs one of PostgreSQL's programs as the server's user; returns its exit status.
   int run(const std::string& program, const std::string& args) const;
   // Runs a shell command as this process's user, output to the commands' log.
