@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the project builds, runs and tests with;
-# `--tests` adds what only the tests need (the browser for the console test).
+# `--tests` adds what only the tests need (a PostgreSQL server they start
+# themselves, the browser for the console test).
 # Skips apt when everything is already there.
 set -euo pipefail
 packages=(
   build-essential clang cmake pkg-config
   mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev
-  libsqlite3-dev sqlite3 rapidjson-dev libssl-dev openssl libcurl4-openssl-dev libgtest-dev python3 strace curl
+  libsqlite3-dev sqlite3 libpq-dev rapidjson-dev libssl-dev openssl libcurl4-openssl-dev libgtest-dev python3 strace curl
 )
 # The console's build takes the browser MQTT client from npm.
 command -v npm >/dev/null || packages+=(npm)
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(chromium chromium-driver python3-selenium)
+  packages+=(postgresql chromium chromium-driver python3-selenium)
 fi
 missing=()
 for p in "${packages[@]}"; do

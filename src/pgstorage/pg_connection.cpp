@@ -1,0 +1,132 @@
+#include "pgstorage/pg_connection.h"
+
+#include <cstdio>
+
+#include "pgstorage/pg_url.h"
+
+namespace ota {
+namespace {
+
+bool ok(PGresult* r) {
+  const ExecStatusType s = PQresultStatus(r);
+  return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Notices ("relation already exists, skipping") would go to stderr, the broker's log.
+void ignore_notice(void*, const char*) {}
+
+}  // namespace
+
+PgValue pg_value(double d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", d);  // enough digits to read back the same double
+  return std::string(buf);
+}
+
+PgValue pg_text_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const auto& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : item) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+std::string PgResult::text_at(int row, int col) const {
+  return std::string(PQgetvalue(result_.get(), row, col), static_cast<size_t>(PQgetlength(result_.get(), row, col)));
+}
+
+int64_t PgResult::int_at(int row, int col) const {
+  if (null_at(row, col)) return 0;
+  return std::stoll(PQgetvalue(result_.get(), row, col));
+}
+
+std::optional<int64_t> PgResult::optional_int_at(int row, int col) const {
+  if (null_at(row, col)) return std::nullopt;
+  return int_at(row, col);
+}
+
+std::optional<double> PgResult::optional_double_at(int row, int col) const {
+  if (null_at(row, col)) return std::nullopt;
+  return std::stod(PQgetvalue(result_.get(), row, col));
+}
+
+int64_t PgResult::affected() const {
+  const char* n = PQcmdTuples(result_.get());
+  return *n ? std::stoll(n) : 0;
+}
+
+PgConnection::PgConnection(const std::string& url) {
+  if (!is_pg_url(url)) throw PgError("not a postgresql:// URL: " + redacted_url(url));
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &parse_error);
+  if (!options) {
+    std::string why = parse_error ? trimmed(parse_error) : "out of memory";
+    PQfreemem(parse_error);
+    throw PgError("bad PostgreSQL URL " + redacted_url(url) + ": " + without_password(why, url));
+  }
+  PQconninfoFree(options);
+  conn_ = PQconnectdb(url.c_str());
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    const std::string why = conn_ ? trimmed(PQerrorMessage(conn_)) : "out of memory";
+    PQfinish(conn_);
+    conn_ = nullptr;
+    // An unreachable server may come back: a storage fault, not a bad setting.
+    throw PgError("cannot connect to " + redacted_url(url) + ": " + without_password(why, url), "08001", true);
+  }
+  PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
+  if (PQsetClientEncoding(conn_, "UTF8") != 0) fail(nullptr, "setting the client encoding to UTF8");
+}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+void PgConnection::fail(PGresult* result, const std::string& what) const {
+  std::string message = result ? PQresultErrorMessage(result) : "";
+  if (message.empty()) message = PQerrorMessage(conn_);
+  std::string sqlstate;
+  if (result) {
+    const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    if (state) sqlstate = state;
+  }
+  PQclear(result);
+  throw PgError("PostgreSQL: " + what + ": " + trimmed(message), sqlstate, lost());
+}
+
+PgResult PgConnection::exec(const std::string& sql) {
+  PGresult* r = PQexec(conn_, sql.c_str());
+  if (!ok(r)) fail(r, "statement failed");
+  return PgResult(r);
+}
+
+const std::string& PgConnection::prepared(const std::string& sql) {
+  auto found = prepared_.find(sql);
+  if (found != prepared_.end()) return found->second;
+  std::string name = "ota_" + std::to_string(prepared_.size() + 1);
+  PGresult* r = PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr);
+  if (!ok(r)) fail(r, "preparing a statement failed");
+  PQclear(r);
+  return prepared_.emplace(sql, std::move(name)).first->second;
+}
+
+PgResult PgConnection::run(const std::string& sql, const std::vector<PgValue>& params) {
+  const std::string& name = prepared(sql);
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  PGresult* r = PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                               nullptr, 0);
+  if (!ok(r)) fail(r, "query failed");
+  return PgResult(r);
+}
+
+}  // namespace ota

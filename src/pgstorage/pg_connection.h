@@ -1,0 +1,83 @@
+#pragma once
+// A thin RAII layer over libpq: one connection, statements prepared once per
+// connection (on first use), values always sent as parameters, never spliced
+// into SQL.
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "pgstorage/pg_error.h"
+
+namespace ota {
+
+// A parameter in PostgreSQL's text form; none is SQL NULL.
+using PgValue = std::optional<std::string>;
+
+inline PgValue pg_value(const std::string& s) { return s; }
+inline PgValue pg_value(const char* s) { return std::string(s); }
+inline PgValue pg_value(int64_t n) { return std::to_string(n); }
+inline PgValue pg_value(int n) { return std::to_string(n); }
+inline PgValue pg_value(bool b) { return std::string(b ? "true" : "false"); }
+PgValue pg_value(double d);
+inline PgValue pg_value(std::nullopt_t) { return std::nullopt; }
+template <typename T>
+PgValue pg_value(const std::optional<T>& v) {
+  if (!v) return std::nullopt;
+  return pg_value(*v);
+}
+// A text[] parameter ({"a","b"}), each element quoted.
+PgValue pg_text_array(const std::vector<std::string>& items);
+
+class PgResult {
+ public:
+  explicit PgResult(PGresult* result) : result_(result, PQclear) {}
+  int rows() const { return PQntuples(result_.get()); }
+  bool null_at(int row, int col) const { return PQgetisnull(result_.get(), row, col) != 0; }
+  std::string text_at(int row, int col) const;  // NULL reads as ""
+  int64_t int_at(int row, int col) const;       // NULL reads as 0
+  std::optional<int64_t> optional_int_at(int row, int col) const;
+  std::optional<double> optional_double_at(int row, int col) const;
+  bool bool_at(int row, int col) const { return text_at(row, col) == "t"; }
+  // Rows an INSERT, UPDATE or DELETE touched.
+  int64_t affected() const;
+  // The command's tag, e.g. "COMMIT" (or "ROLLBACK" for a COMMIT of a failed transaction).
+  std::string command() const { return PQcmdStatus(result_.get()); }
+
+ private:
+  std::unique_ptr<PGresult, void (*)(PGresult*)> result_;
+};
+
+class PgConnection {
+ public:
+  // Connects to `url` (postgresql://...); throws PgError naming the URL without its password.
+  explicit PgConnection(const std::string& url);
+  ~PgConnection();
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  // SQL without values (schema, transaction control); may hold several statements.
+  PgResult exec(const std::string& sql);
+  // One statement with $1.. parameters, prepared on first use.
+  template <typename... Args>
+  PgResult query(const std::string& sql, const Args&... args) {
+    return run(sql, {pg_value(args)...});
+  }
+  PgResult run(const std::string& sql, const std::vector<PgValue>& params);
+
+  PGconn* handle() const { return conn_; }
+  bool lost() const { return PQstatus(conn_) == CONNECTION_BAD; }
+
+ private:
+  [[noreturn]] void fail(PGresult* result, const std::string& what) const;
+  const std::string& prepared(const std::string& sql);
+
+  PGconn* conn_ = nullptr;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL -> statement name
+};
+
+}  // namespace ota
