@@ -76,7 +76,13 @@ PgConnection::PgConnection(const std::string& url) {
     throw PgError("bad PostgreSQL URL " + redacted_url(url) + ": " + without_password(why, url));
   }
   PQconninfoFree(options);
-  conn_ = PQconnectdb(url.c_str());
+  url_ = url;
+  // A server that drops packets must not hold the broker's start (or the
+  // worker) for TCP's minutes: 10 s unless the URL says otherwise (it comes
+  // after, so it overrides).
+  const char* keywords[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {"10", url.c_str(), nullptr};
+  conn_ = PQconnectdbParams(keywords, values, 1);
   if (PQstatus(conn_) != CONNECTION_OK) {
     const std::string why = conn_ ? trimmed(PQerrorMessage(conn_)) : "out of memory";
     PQfinish(conn_);
@@ -85,7 +91,34 @@ PgConnection::PgConnection(const std::string& url) {
     throw PgError("cannot connect to " + redacted_url(url) + ": " + without_password(why, url), "08001", true);
   }
   PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
+  set_up_session();
+}
+
+void PgConnection::set_up_session() {
   if (PQsetClientEncoding(conn_, "UTF8") != 0) fail(nullptr, "setting the client encoding to UTF8");
+  for (const auto& statement : session_) run_session_statement(statement);
+}
+
+void PgConnection::run_session_statement(const SessionStatement& statement) {
+  const PgResult r = exec(statement.sql);
+  // A storage fault: at start it stops the broker, later the worker tries again.
+  if (!statement.refusal.empty() && !(r.rows() == 1 && r.bool_at(0, 0))) throw PgError(statement.refusal, "", true);
+}
+
+void PgConnection::on_connect(const std::string& sql, const std::string& refusal) {
+  session_.push_back({sql, refusal});
+  run_session_statement(session_.back());
+}
+
+void PgConnection::reconnect_if_lost() {
+  if (!lost()) return;
+  PQreset(conn_);
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    throw PgError("cannot connect again to " + redacted_url(url_) + ": " + without_password(trimmed(PQerrorMessage(conn_)), url_),
+                  "08001", true);
+  }
+  prepared_.clear();  // the server forgot them with the old session
+  set_up_session();
 }
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
@@ -103,9 +136,11 @@ void PgConnection::fail(PGresult* result, const std::string& what) const {
 }
 
 PgResult PgConnection::exec(const std::string& sql) {
-  PGresult* r = PQexec(conn_, sql.c_str());
-  if (!ok(r)) fail(r, "statement failed");
-  return PgResult(r);
+  return once_more_if_lost([&] {
+    PGresult* r = PQexec(conn_, sql.c_str());
+    if (!ok(r)) fail(r, "statement failed");
+    return PgResult(r);
+  });
 }
 
 const std::string& PgConnection::prepared(const std::string& sql) {
@@ -119,14 +154,16 @@ const std::string& PgConnection::prepared(const std::string& sql) {
 }
 
 PgResult PgConnection::run(const std::string& sql, const std::vector<PgValue>& params) {
-  const std::string& name = prepared(sql);
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  PGresult* r = PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
-                               nullptr, 0);
-  if (!ok(r)) fail(r, "query failed");
-  return PgResult(r);
+  return once_more_if_lost([&] {
+    const std::string& name = prepared(sql);
+    PGresult* r = PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                                 nullptr, 0);
+    if (!ok(r)) fail(r, "query failed");
+    return PgResult(r);
+  });
 }
 
 }  // namespace ota

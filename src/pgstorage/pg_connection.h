@@ -72,12 +72,51 @@ class PgConnection {
   PGconn* handle() const { return conn_; }
   bool lost() const { return PQstatus(conn_) == CONNECTION_BAD; }
 
+  // Runs `sql` (a session setting) now, and again after each reconnection.
+  // With a `refusal`, `sql` answers one boolean, and false throws PgError(refusal).
+  void on_connect(const std::string& sql, const std::string& refusal = "");
+  // After a lost connection (a restarted or unreachable server): connects again
+  // with the same parameters; statements are prepared again on use. Throws
+  // PgError, a storage fault, while the server cannot be reached. A statement
+  // outside a transaction does it first; inside one, the connection is not
+  // replaced (what the transaction did is gone with it: the statement fails).
+  void reconnect_if_lost();
+  void set_in_transaction(bool in) { in_transaction_ = in; }
+  // For a connection that only reads (the broker thread's): a statement that
+  // finds the connection lost (the server restarted since the last one) is
+  // run once more on a new connection.
+  void retry_reads_once() { retry_reads_once_ = true; }
+
  private:
   [[noreturn]] void fail(PGresult* result, const std::string& what) const;
   const std::string& prepared(const std::string& sql);
+  void set_up_session();
+  // Runs `statement` on a live connection (outside a transaction, a lost one
+  // is replaced first); a read that finds it lost meanwhile runs once more.
+  template <typename Statement>
+  PgResult once_more_if_lost(const Statement& statement) {
+    if (!in_transaction_) reconnect_if_lost();
+    if (!retry_reads_once_) return statement();
+    try {
+      return statement();
+    } catch (const PgError&) {
+      if (!lost()) throw;
+    }
+    reconnect_if_lost();  // the server restarted since the last read
+    return statement();
+  }
 
   PGconn* conn_ = nullptr;
+  std::string url_;  // for messages only, shown without its password
   std::unordered_map<std::string, std::string> prepared_;  // SQL -> statement name
+  struct SessionStatement {
+    std::string sql;
+    std::string refusal;
+  };
+  std::vector<SessionStatement> session_;
+  void run_session_statement(const SessionStatement& statement);
+  bool in_transaction_ = false;
+  bool retry_reads_once_ = false;
 };
 
 }  // namespace ota

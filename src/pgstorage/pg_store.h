@@ -15,7 +15,7 @@
 
 namespace ota {
 
-class PgStore {
+class PgStore : public Store {
  public:
   // Connects to `url` (postgresql://user@host:port/db) and migrates the
   // database; throws PgError. Each device keeps its last `progress_history` progress reports.
@@ -24,15 +24,19 @@ class PgStore {
   struct ReadOnly {};
   PgStore(const std::string& url, ReadOnly);
 
-  Repositories repositories() {
+  Repositories repositories() override {
     return {database_, devices_, progress_, jobs_, executions_, history_, admin_requests_};
   }
   StoreReaders readers() { return {devices_, progress_, jobs_, executions_, history_}; }
+  // PostgreSQL keeps itself (autovacuum); a lost connection is taken up by begin().
+  std::string upkeep() override { return {}; }
+  std::string name() const override { return name_; }
 
   PgDatabase& database() { return database_; }
   int schema_version() const { return database_.schema_version(); }
 
  private:
+  std::string name_;  // the URL without its password
   PgDatabase database_;
   PgDevices devices_;
   PgProgress progress_;

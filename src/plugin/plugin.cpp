@@ -11,6 +11,7 @@
 #include "plugin/api_version.h"
 #include "plugin/broker_config.h"
 #include "plugin/plugin_state.h"
+#include "plugin/store_opening.h"
 
 namespace {
 
@@ -80,18 +81,16 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
       return MOSQ_ERR_INVAL;
     }
     auto state = std::make_unique<ota::PluginState>(parsed.options);
-    std::unique_ptr<ota::SqliteStore> store;
+    ota::OpenedStore store;
     try {
-      store = std::make_unique<ota::SqliteStore>(state->options.db_path, state->options.progress_history);
+      store = ota::open_store(state->options);
     } catch (const std::exception& e) {
-      mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: cannot use database %s (plugin_opt_db_path): %s",
-                           state->options.db_path.c_str(), e.what());
+      mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: %s", e.what());
       return MOSQ_ERR_UNKNOWN;
     }
-    int schema = store->schema_version();
-    state->worker = std::make_unique<ota::Worker>(std::move(store), state->options, ota::unix_ms);
-    state->read_connection = std::make_unique<ota::SqliteStore>(state->options.db_path, ota::SqliteStore::ReadOnly{});
-    state->reader.emplace(state->read_connection->readers());
+    state->worker = std::make_unique<ota::Worker>(std::move(store.writer), state->options, ota::unix_ms);
+    state->read_connection = std::move(store.reader);
+    state->reader.emplace(state->read_connection->repositories().readers());
     state->id = identifier;
     for (const auto& r : kRegistrations) {
       if (mosquitto_callback_register(identifier, r.event, r.callback, r.event_data, state.get()) != MOSQ_ERR_SUCCESS) {
@@ -109,7 +108,7 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
                            "broker's other access control (acl_file, dynamic-security)");
     }
     mosquitto_log_printf(MOSQ_LOG_INFO, "mosquitto_ota: started, database %s (schema version %d), flush_ms %d",
-                         state->options.db_path.c_str(), schema, state->options.flush_ms);
+                         store.where.c_str(), store.schema_version, state->options.flush_ms);
     *user_data = state.release();  // owned by the broker's plugin record until cleanup
     return MOSQ_ERR_SUCCESS;
   } catch (const std::exception& e) {

@@ -12,7 +12,7 @@
 #include "ota/presence.h"
 #include "protocol/reports.h"
 #include "protocol/sessions.h"
-#include "storage/sqlite_store.h"
+#include "store/repositories.h"
 #include "runtime/worker.h"
 
 struct mosquitto;
@@ -33,7 +33,7 @@ struct PluginState {
   std::unique_ptr<Worker> worker;
   // Queries are answered here, at once, when the worker has nothing pending:
   // a read-only connection and the broker thread's own view of who is online.
-  std::unique_ptr<SqliteStore> read_connection;
+  std::unique_ptr<Store> read_connection;  // read-only
   std::optional<StoreReaders> reader;  // read_connection's readers: all the broker thread may touch
   Presence presence;
   mosquitto_plugin_id_t* id = nullptr;

@@ -33,6 +33,7 @@ std::string range_error(const std::string& key, const std::string& value, long m
 OptionsResult parse_options(const std::vector<std::pair<std::string, std::string>>& raw) {
   OptionsResult r;
   Options& o = r.options;
+  bool db_path_given = false;
   for (const auto& option : raw) {
     const std::string& key = option.first;
     const std::string& value = option.second;
@@ -44,6 +45,13 @@ OptionsResult parse_options(const std::vector<std::pair<std::string, std::string
     if (key == "db_path") {
       if (value.empty()) r.error = "plugin_opt_db_path must not be empty";
       o.db_path = value;
+      db_path_given = true;
+    } else if (key == "db_url") {
+      // Not quoted back: it may hold a password.
+      if (value.rfind("postgresql://", 0) != 0 && value.rfind("postgres://", 0) != 0) {
+        r.error = "plugin_opt_db_url must be a postgresql:// URL";
+      }
+      o.db_url = value;
     } else if (key == "admin_usernames") {
       o.admin_usernames.clear();
       size_t start = 0;
@@ -92,6 +100,9 @@ OptionsResult parse_options(const std::vector<std::pair<std::string, std::string
       r.error = "unknown option plugin_opt_" + key;
     }
     if (!r.error.empty()) return r;
+  }
+  if (db_path_given && !o.db_url.empty()) {
+    r.error = "plugin_opt_db_path and plugin_opt_db_url exclude each other: the store is a SQLite file or a PostgreSQL database";
   }
   return r;
 }

@@ -14,6 +14,8 @@ inline constexpr int kDefaultProgressHistory = 1000;
 
 struct Options {
   std::string db_path = "/var/lib/mosquitto/ota.db";
+  // db_url: a PostgreSQL database (postgresql://...) instead of the SQLite file at db_path.
+  std::string db_url;
   std::vector<std::string> admin_usernames;
   int flush_ms = 200;
   int resend_seconds = 60;

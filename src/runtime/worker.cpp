@@ -572,7 +572,7 @@ void Worker::store_failed(const std::exception& e, std::vector<Queued>&& unappli
     if (!failed_) {
       failed_ = true;
       failed_at_ = failure_logged_at_ = now;
-      ready_locked().logs.push_back({LogLevel::Error, "mosquitto_ota: cannot write the database " + options_.db_path + ": " +
+      ready_locked().logs.push_back({LogLevel::Error, "mosquitto_ota: cannot write the database " + store_->name() + ": " +
                                                   e.what() + ". Reports are refused until it works again; the " +
                                                   std::to_string(pending_) +
                                                   " accepted events not yet committed are kept and retried every " +

@@ -3,7 +3,8 @@
 namespace ota {
 
 SqliteStore::SqliteStore(const std::string& path, int progress_history)
-    : database_(path),
+    : path_(path),
+      database_(path),
       devices_(database_.db()),
       progress_(database_.db(), progress_history),
       jobs_(database_.db()),
@@ -14,7 +15,8 @@ SqliteStore::SqliteStore(const std::string& path, int progress_history)
 }
 
 SqliteStore::SqliteStore(const std::string& path, ReadOnly)
-    : database_(path, Database::ReadOnly{}),
+    : path_(path),
+      database_(path, Database::ReadOnly{}),
       devices_(database_.db()),
       progress_(database_.db()),
       jobs_(database_.db()),

@@ -32,6 +32,7 @@ class SqliteStore : public Store {
     return {database_, devices_, progress_, jobs_, executions_, history_, admin_requests_};
   }
   std::string upkeep() override;
+  std::string name() const override { return path_; }
   StoreReaders readers() { return {devices_, progress_, jobs_, executions_, history_}; }
 
   Database& database() { return database_; }
@@ -44,6 +45,7 @@ class SqliteStore : public Store {
   SqliteHistory& history() { return history_; }
 
  private:
+  std::string path_;
   Database database_;
   SqliteDevices devices_;
   ProgressHistory progress_;

@@ -201,6 +201,8 @@ class Store {
   // checkpoints, on a thread of their own). Why the last upkeep failed, once;
   // empty when it did not.
   virtual std::string upkeep() = 0;
+  // What the log calls it: the file, or the URL without its password.
+  virtual std::string name() const = 0;
 };
 
 }  // namespace ota

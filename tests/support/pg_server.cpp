@@ -58,6 +58,10 @@ void PgServer::start() {
     }
     save_template();
   }
+  launch();
+}
+
+void PgServer::launch() {
   const std::string options = "-p " + std::to_string(port_) + " -k " + dir_ +
                               " -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off";
   // -W: pg_ctl does not wait; this polls for a connection instead, with a deadline.
@@ -67,6 +71,15 @@ void PgServer::start() {
   started_ = true;
   wait_until_accepting();
 }
+
+void PgServer::stop() {
+  if (started_ && run("pg_ctl", "-D " + dir_ + "/data -m fast -w stop") != 0) {
+    throw std::runtime_error("pg_ctl stop failed:\n" + log());
+  }
+  started_ = false;
+}
+
+void PgServer::start_again() { launch(); }
 
 PgServer::~PgServer() { shut_down(); }
 

@@ -25,8 +25,14 @@ class PgServer {
   // What the server and the commands run for it wrote.
   std::string log() const;
 
+  // Stops the server (fast shutdown: clients are disconnected), keeping its data.
+  void stop();
+  // Starts it again on the same port and waits until it accepts connections.
+  void start_again();
+
  private:
   void start();
+  void launch();  // pg_ctl start, then waits until it accepts connections
   void shut_down();  // stops the server if it started, removes the directory
   // Runs one of PostgreSQL's programs as the server's user; returns its exit status.
   int run(const std::string& program, const std::string& args) const;

@@ -3,6 +3,7 @@
 // its errors say.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <thread>
 
 #include "broker_process.h"
@@ -124,6 +125,49 @@ TEST(PgDatabase, ALostConnectionIsAStorageFault) {
     EXPECT_TRUE(e.storage_fault()) << e.what();
     EXPECT_TRUE(db.connection().lost());
   }
+}
+
+// Ends the session of `victim` and waits until the server has let it go.
+void terminate(PgConnection& killer, PgConnection& victim) {
+  const int64_t pid = PQbackendPID(victim.handle());
+  killer.query("SELECT pg_terminate_backend($1::integer)", pid);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (killer.query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::integer", pid).int_at(0, 0) > 0) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "backend " << pid << " still there";
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+// After a lost connection, the transaction in it fails as a whole; the next
+// one connects again, prepares its statements again and works.
+TEST(PgDatabase, ALostConnectionFailsItsTransactionAndTheNextOneConnectsAgain) {
+  const std::string url = test_pg_server().create_database();
+  PgDatabase db(url);
+  db.connection().exec("CREATE TABLE t (x integer)");
+  PgConnection killer(url);
+  db.begin();
+  db.connection().query("INSERT INTO t VALUES ($1::integer)", 1);
+  terminate(killer, db.connection());
+  EXPECT_THROW(db.connection().query("INSERT INTO t VALUES ($1::integer)", 2), PgError)
+      << "a transaction must not go on over a new connection";
+  db.rollback();
+  db.begin();
+  db.connection().query("INSERT INTO t VALUES ($1::integer)", 3);
+  db.commit();
+  EXPECT_EQ(killer.query("SELECT string_agg(x::text, ',') FROM t").text_at(0, 0), "3");
+}
+
+// The broker thread's reader: a read that finds the server restarted since the
+// last one is answered over a new connection, not failed.
+TEST(PgDatabase, AReaderReadsOnOverANewConnection) {
+  const std::string url = test_pg_server().create_database();
+  PgDatabase writer(url);
+  PgDatabase reader(url, PgDatabase::ReadOnly{});
+  EXPECT_EQ(reader.connection().query("SELECT $1::integer", 1).int_at(0, 0), 1);
+  PgConnection killer(url);
+  terminate(killer, reader.connection());
+  EXPECT_EQ(reader.connection().query("SELECT $1::integer", 2).int_at(0, 0), 2);
+  EXPECT_THROW(reader.connection().exec("CREATE TABLE u (x integer)"), PgError) << "still read-only";
 }
 
 TEST(PgDatabase, ValuesTravelAsParametersWhateverTheyHold) {

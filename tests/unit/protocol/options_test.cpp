@@ -62,3 +62,17 @@ TEST(Options, ProgressHistoryTakesItsWholeRange) {
     EXPECT_EQ(r.options.progress_history, std::stoi(value));
   }
 }
+
+TEST(Options, ADatabaseUrlIsAPostgresqlUrlNeverQuotedBackAndExcludesTheDbPath) {
+  auto r = parse_options({{"db_url", "postgresql://ota:pw@db.example.com:5432/ota"}});
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.options.db_url, "postgresql://ota:pw@db.example.com:5432/ota");
+  EXPECT_EQ(parse_options({{"db_url", "postgres://db/ota"}}).error, "");
+
+  r = parse_options({{"db_url", "mysql://ota:s3cret@db/ota"}});
+  EXPECT_EQ(r.error, "plugin_opt_db_url must be a postgresql:// URL");
+  EXPECT_EQ(parse_options({{"db_url", ""}}).error, "plugin_opt_db_url must be a postgresql:// URL");
+
+  r = parse_options({{"db_path", "/tmp/x.db"}, {"db_url", "postgresql://db/ota"}});
+  EXPECT_NE(r.error.find("plugin_opt_db_path and plugin_opt_db_url exclude each other"), std::string::npos) << r.error;
+}
