@@ -11,8 +11,27 @@
 namespace ota_test {
 namespace {
 
+// Under the sanitizers the broker runs with libasan preloaded, and there its
+// first libpq connection hangs in glibc (bindtextdomain waits forever on
+// _nl_state_lock, seen with gdb). The PostgreSQL backend itself is covered
+// under the sanitizers by the unit tests (contract suite, PgDatabase), which
+// link ASan normally; these broker tests run in the plain build.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kBrokerCannotLoadLibpq = true;
+#else
+constexpr bool kBrokerCannotLoadLibpq = false;
+#endif
+#define SKIP_UNDER_PRELOADED_ASAN()                                                                   \
+  if (kBrokerCannotLoadLibpq) GTEST_SKIP() << "a broker with preloaded ASan hangs in libpq's first " \
+                                              "connection (glibc _nl_state_lock); runs in the plain build"
+
 class PostgresqlTest : public UpgradeTest {
  protected:
+  void SetUp() override {
+    SKIP_UNDER_PRELOADED_ASAN();
+    UpgradeTest::SetUp();
+  }
+
   BrokerConfig config() override {
     auto c = UpgradeTest::config();
     for (auto& [key, value] : c.plugin_opts) {
@@ -61,6 +80,7 @@ std::string refused_start(const std::vector<std::pair<std::string, std::string>>
 }
 
 TEST(PostgresqlStart, AnUnreachableServerOrABadUrlStopsTheBrokerWithoutShowingThePassword) {
+  SKIP_UNDER_PRELOADED_ASAN();
   const std::string unreachable = "postgresql://ota:s3cret-pw@127.0.0.1:" + std::to_string(free_port()) + "/ota";
   std::string log = refused_start({{"db_url", unreachable}});
   EXPECT_NE(log.find("cannot use database postgresql://ota:***@127.0.0.1:"), std::string::npos) << log;
