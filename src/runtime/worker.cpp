@@ -65,6 +65,11 @@ Worker::Worker(std::unique_ptr<Store> store, const Options& options, UnixClock c
       engine_(store_->repositories(), options_),
       capacity_(current_capacity()) {
   engine_.set_step_budget(budget_ / 2);  // a fill chunk's rows are committed in the same step
+  const std::string upkeep_error = store_->upkeep();  // SQLite: the checkpoints start before the first commit
+  if (!upkeep_error.empty()) {
+    MutexLock lock(mutex_);
+    ready_locked().logs.push_back({LogLevel::Warning, "mosquitto_ota: " + upkeep_error});
+  }
   thread_ = std::thread([this] { run(); });
   pthread_setname_np(thread_.native_handle(), "ota-worker");  // named in top, perf and gdb
 }

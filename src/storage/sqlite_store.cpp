@@ -25,7 +25,11 @@ SqliteStore::SqliteStore(const std::string& path, ReadOnly)
       admin_requests_(database_.db()) {}
 
 std::string SqliteStore::upkeep() {
-  if (!checkpointer_) checkpointer_ = std::make_unique<Checkpointer>(database_.db());
+  try {
+    if (!checkpointer_) checkpointer_ = std::make_unique<Checkpointer>(database_.db());
+  } catch (const std::exception& e) {
+    return std::string("starting the WAL checkpoints failed (tried again after the next commit): ") + e.what();
+  }
   checkpointer_->catch_up();
   const std::string error = checkpointer_->take_error();
   return error.empty() ? error : "checkpointing the WAL failed: " + error;

@@ -197,9 +197,9 @@ class Store {
  public:
   virtual ~Store() = default;
   virtual Repositories repositories() = 0;
-  // Called by the worker thread between its transactions (SQLite: WAL
-  // checkpoints, on a thread of their own). Why the last upkeep failed, once;
-  // empty when it did not.
+  // Called by the worker when it starts and between its transactions (SQLite:
+  // WAL checkpoints, on a thread of their own). Why the last upkeep failed,
+  // once; empty when it did not. Never throws.
   virtual std::string upkeep() = 0;
   // What the log calls it: the file, or the URL without its password.
   virtual std::string name() const = 0;
