@@ -51,7 +51,7 @@ constexpr const char* kWanted =
 // No unfinished execution of the job's type for the device d: the busy check.
 std::string not_busy() {
   return "NOT EXISTS (SELECT 1 FROM executions e WHERE e.product = d.product AND e.type = $5 "
-         "AND e.device = d.device AND e.state IN " + pg_states(is_unfinished) + ")";
+         "AND e.device = d.device AND e.state IN " + sql_states(is_unfinished) + ")";
 }
 
 PgValue from_versions(const JobSpec& s) {
@@ -105,21 +105,21 @@ std::vector<Execution> PgExecutions::job_executions(const std::string& job_id, c
 
 std::vector<Execution> PgExecutions::unfinished_executions(const DeviceKey& device) {
   return pg_read_all(db_.query(select_executions("WHERE product = $1 AND device = $2 AND state IN " +
-                                                 pg_states(is_unfinished) + " ORDER BY id"),
+                                                 sql_states(is_unfinished) + " ORDER BY id"),
                                device.product, device.device),
                      read_execution);
 }
 
 std::vector<Execution> PgExecutions::executions_awaiting_status(const DeviceKey& device) {
   return pg_read_all(db_.query(select_executions("WHERE product = $1 AND device = $2 AND state IN " +
-                                                 pg_states(awaits_status) + " ORDER BY id"),
+                                                 sql_states(awaits_status) + " ORDER BY id"),
                                device.product, device.device),
                      read_execution);
 }
 
 std::vector<std::string> PgExecutions::busy_devices(const std::string& product, const std::string& type) {
   return pg_texts(db_.query(
-      "SELECT device FROM executions WHERE product = $1 AND type = $2 AND state IN " + pg_states(is_unfinished),
+      "SELECT device FROM executions WHERE product = $1 AND type = $2 AND state IN " + sql_states(is_unfinished),
       product, type));
 }
 

@@ -31,8 +31,4 @@ inline std::optional<int64_t> pg_optional(const std::optional<int>& n) {
   return *n;
 }
 
-// "('queued', 'sent', ...)": the states `in` says yes to, for an SQL IN (...).
-// Their names are ours, never input.
-std::string pg_states(bool (*in)(ExecState));
-
 }  // namespace ota

@@ -22,8 +22,4 @@ inline std::optional<std::string> non_empty(const std::string& s) {
   return s;
 }
 
-// "('queued', 'sent', ...)": the states `in` says yes to, for an SQL IN (...).
-// Their names are ours, never input.
-std::string sql_states(bool (*in)(ExecState));
-
 }  // namespace ota

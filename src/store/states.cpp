@@ -36,6 +36,15 @@ std::vector<ExecState> states_where(bool (*in)(ExecState)) {
   return out;
 }
 
+std::string sql_states(bool (*in)(ExecState)) {
+  std::string out = "(";
+  for (ExecState s : states_where(in)) {
+    if (out.size() > 1) out += ", ";
+    out += std::string("'") + to_string(s) + "'";
+  }
+  return out + ")";
+}
+
 const char* to_string(JobState s) {
   switch (s) {
     case JobState::InProgress:

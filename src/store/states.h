@@ -3,6 +3,7 @@
 // the wire and in the store, and the groups of them that queries select. Every
 // list of states, in code or in SQL, is derived from these.
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,6 +22,9 @@ bool is_in_flight(ExecState s);
 bool awaits_status(ExecState s);
 // The states `in` says yes to, in declaration order.
 std::vector<ExecState> states_where(bool (*in)(ExecState));
+// "('queued', 'sent', ...)": the same states for an SQL IN (...), in either
+// backend. Their names are ours, never input.
+std::string sql_states(bool (*in)(ExecState));
 inline bool is_unfinished(ExecState s) { return !is_final(s); }
 
 enum class JobState { InProgress, Completed, Canceled, Aborted };

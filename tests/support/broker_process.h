@@ -34,6 +34,9 @@ struct BrokerConfig {
 // A loopback TCP port nobody listens on now.
 int free_port();
 
+// A file's whole content ("" when it cannot be read).
+std::string read_file(const std::string& path);
+
 // The freshly built plugin.
 std::string built_plugin_path();
 

@@ -9,9 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <stdexcept>
 
 #include "broker_process.h"
@@ -21,13 +19,6 @@ namespace {
 
 constexpr const char* kBin = "/usr/lib/postgresql/15/bin/";
 constexpr auto kStartTimeout = std::chrono::seconds(30);
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 }  // namespace
 
