@@ -59,8 +59,16 @@ void PgCluster::forget_broker(const std::string& broker) {
   db_.query("DELETE FROM brokers WHERE id = $1", broker);
 }
 
-void PgCluster::append_inbox(const std::string& broker, const std::string& body) {
-  db_.query("INSERT INTO cluster_inbox (broker, body) VALUES ($1, $2::bytea)", broker, as_bytea(body));
+void PgCluster::append_inbox(const std::string& broker, const std::vector<std::string>& bodies) {
+  if (bodies.empty()) return;
+  std::vector<std::string> hex;
+  hex.reserve(bodies.size());
+  for (const auto& body : bodies) hex.push_back(as_bytea(body));
+  // WITH ORDINALITY: the identity values follow the order given.
+  db_.query(
+      "INSERT INTO cluster_inbox (broker, body) SELECT $1, b FROM unnest($2::bytea[]) WITH ORDINALITY AS t(b, n) "
+      "ORDER BY n",
+      broker, pg_text_array(hex));
 }
 
 std::vector<InboxEntry> PgCluster::take_inbox(int limit) {
@@ -77,8 +85,19 @@ std::vector<InboxEntry> PgCluster::take_inbox(int limit) {
 void PgCluster::notify_inbox() { db_.exec(std::string("NOTIFY ") + kPgInboxChannel); }
 void PgCluster::notify_outbox() { db_.exec(std::string("NOTIFY ") + kPgOutboxChannel); }
 
-void PgCluster::append_outbox(const std::optional<std::string>& broker, const std::string& body) {
-  db_.query("INSERT INTO cluster_outbox (broker, body) VALUES ($1, $2::bytea)", broker, as_bytea(body));
+void PgCluster::append_outbox(const std::vector<OutboxWrite>& messages) {
+  if (messages.empty()) return;
+  std::vector<std::string> brokers, hex;
+  brokers.reserve(messages.size());
+  hex.reserve(messages.size());
+  for (const auto& m : messages) {
+    brokers.push_back(m.broker.value_or(""));  // broker ids are never empty: "" is every broker
+    hex.push_back(as_bytea(m.body));
+  }
+  db_.query(
+      "INSERT INTO cluster_outbox (broker, body) SELECT NULLIF(r, ''), b FROM unnest($1::text[], $2::bytea[]) "
+      "WITH ORDINALITY AS t(r, b, n) ORDER BY n",
+      pg_text_array(brokers), pg_text_array(hex));
 }
 
 std::vector<OutboxEntry> PgCluster::outbox_after(const std::string& broker, int64_t after_seq, int limit) {

@@ -22,11 +22,11 @@ class PgCluster : public ClusterRepository {
   std::vector<std::string> lapsed_brokers(int64_t timeout_ms) override;
   int64_t live_broker_count(int64_t timeout_ms) override;
   void forget_broker(const std::string& broker) override;
-  void append_inbox(const std::string& broker, const std::string& body) override;
+  void append_inbox(const std::string& broker, const std::vector<std::string>& bodies) override;
   std::vector<InboxEntry> take_inbox(int limit) override;
   void notify_inbox() override;
   void notify_outbox() override;
-  void append_outbox(const std::optional<std::string>& broker, const std::string& body) override;
+  void append_outbox(const std::vector<OutboxWrite>& messages) override;
   std::vector<OutboxEntry> outbox_after(const std::string& broker, int64_t after_seq, int limit) override;
   int64_t outbox_head() override;
   void trim_outbox(int64_t timeout_ms) override;

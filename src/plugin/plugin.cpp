@@ -122,7 +122,7 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
                            state->options.broker_id.c_str(), state->options.broker_timeout_seconds);
     }
     state->read_connection = std::move(store.reader);
-    state->reader.emplace(state->read_connection->repositories().readers());
+    if (state->read_connection) state->reader.emplace(state->read_connection->repositories().readers());
     state->id = identifier;
     for (const auto& r : kRegistrations) {
       if (mosquitto_callback_register(identifier, r.event, r.callback, r.event_data, state.get()) != MOSQ_ERR_SUCCESS) {

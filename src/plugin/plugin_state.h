@@ -34,7 +34,7 @@ struct PluginState {
   std::unique_ptr<Worker> worker;
   // Queries are answered here, at once, when the worker has nothing pending:
   // a read-only connection and the broker thread's own view of who is online.
-  std::unique_ptr<Store> read_connection;  // read-only
+  std::unique_ptr<Store> read_connection;  // read-only; none on a database brokers may share
   std::optional<StoreReaders> reader;  // read_connection's readers: all the broker thread may touch
   Presence presence;
   // Brokers sharing a PostgreSQL database: every admin request goes to the

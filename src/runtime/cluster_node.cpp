@@ -27,7 +27,8 @@ void ClusterNode::set_step_budget(std::chrono::microseconds budget) {
 }
 
 bool ClusterNode::wants_fast_ticks() const {
-  return engine_ && (inbox_backlog_ || engine_->wants_fast_ticks());
+  if (!engine_) return outbox_backlog_;
+  return inbox_backlog_ || engine_->wants_fast_ticks();
 }
 
 void ClusterNode::after_commit() {
@@ -49,7 +50,9 @@ void ClusterNode::start(int64_t now_ms, Effects& out) {
 void ClusterNode::resync() {
   outbox_pending_ = outbox_read_;
   announcing_ = false;
-  wrote_inbox_ = wrote_outbox_ = false;
+  // Relaying cannot fail but for the store (the whole transaction is then
+  // rolled back and applied again): what was relayed in it is relayed again.
+  relayed_.clear();
   if (engine_) engine_->resync();
 }
 
@@ -65,8 +68,7 @@ void ClusterNode::handle(Event& event, int64_t now_ms, Effects& out) {
     apply(self_, event, now_ms, out);
     return;
   }
-  cluster_.append_inbox(self_, encode_event(event));
-  wrote_inbox_ = true;
+  relayed_.push_back(encode_event(event));
 }
 
 void ClusterNode::relay(const std::string& body, Event* event, int64_t now_ms, Effects& out) {
@@ -78,8 +80,7 @@ void ClusterNode::relay(const std::string& body, Event* event, int64_t now_ms, E
     }
     return;
   }
-  cluster_.append_inbox(self_, body);
-  wrote_inbox_ = true;
+  relayed_.push_back(body);
 }
 
 void ClusterNode::announce(int64_t now_ms, Effects& out) {
@@ -112,7 +113,7 @@ void ClusterNode::tick(int64_t now_ms, Effects& out, Clock::time_point deadline)
     live_brokers_ = cluster_.live_broker_count(timeout_ms_);
   }
   if (!engine_) {
-    read_outbox(out);
+    read_outbox(out, deadline);
     return;
   }
   take_inbox(now_ms, out, deadline);
@@ -125,7 +126,7 @@ void ClusterNode::tick(int64_t now_ms, Effects& out, Clock::time_point deadline)
 
 void ClusterNode::take_lead(Effects& out) {
   // What the last leader decided for this broker and did not see published yet.
-  read_outbox(out);
+  read_outbox(out, Clock::time_point::max());
   engine_ = std::make_unique<Engine>(store_, options_);
   engine_->set_step_budget(step_budget_);
   broker_numbers_.clear();
@@ -171,6 +172,9 @@ void ClusterNode::apply(const std::string& broker, Event& event, int64_t now_ms,
 
 void ClusterNode::take_inbox(int64_t now_ms, Effects& out, Clock::time_point deadline) {
   inbox_backlog_ = false;
+  // What this broker relayed in this transaction comes behind what it relayed before.
+  cluster_.append_inbox(self_, relayed_);
+  relayed_.clear();
   while (true) {
     // A chunk in one savepoint (one per event would cost two round trips
     // each); when one of its events fails, the chunk is taken again, an event
@@ -270,17 +274,30 @@ void ClusterNode::forget_lapsed_brokers(Effects& out) {
   cluster_.trim_outbox(timeout_ms_);
 }
 
-void ClusterNode::read_outbox(Effects& out) {
-  for (auto& entry : cluster_.outbox_after(self_, outbox_pending_, kOutboxChunk)) {
-    outbox_pending_ = entry.seq;
-    auto message = decode_outgoing(entry.body);
-    if (!message) continue;
-    message->only_on = "";  // published here, not relayed again
-    out.publishes.push_back(std::move(*message));
+void ClusterNode::read_outbox(Effects& out, Clock::time_point deadline) {
+  outbox_backlog_ = false;
+  while (true) {
+    const auto entries = cluster_.outbox_after(self_, outbox_pending_, kOutboxChunk);
+    for (const auto& entry : entries) {
+      outbox_pending_ = entry.seq;
+      auto message = decode_outgoing(entry.body);
+      if (!message) continue;
+      message->only_on = "";  // published here, not relayed again
+      out.publishes.push_back(std::move(*message));
+    }
+    if (entries.size() < static_cast<size_t>(kOutboxChunk)) return;
+    if (Clock::now() >= deadline) {
+      outbox_backlog_ = true;
+      return;
+    }
   }
 }
 
 void ClusterNode::before_commit(Effects& effects) {
+  const bool wrote_inbox = !relayed_.empty();
+  cluster_.append_inbox(self_, relayed_);
+  relayed_.clear();
+  std::vector<ClusterRepository::OutboxWrite> outbox;
   if (engine_) {
     auto& publishes = effects.publishes;
     size_t kept = 0;
@@ -288,18 +305,17 @@ void ClusterNode::before_commit(Effects& effects) {
       Outgoing& message = publishes[i];
       const bool here_only = message.only_on && (message.only_on->empty() || *message.only_on == self_);
       if (!here_only && (message.only_on || live_brokers_ > 1)) {
-        cluster_.append_outbox(message.only_on, encode_outgoing(message));
-        wrote_outbox_ = true;
+        outbox.push_back({message.only_on, encode_outgoing(message)});
       }
       if (message.only_on && !here_only) continue;  // another broker's client asked
       if (kept != i) publishes[kept] = std::move(message);
       ++kept;
     }
     publishes.resize(kept);
+    cluster_.append_outbox(outbox);
   }
-  if (wrote_inbox_) cluster_.notify_inbox();
-  if (wrote_outbox_) cluster_.notify_outbox();
-  wrote_inbox_ = wrote_outbox_ = false;
+  if (wrote_inbox) cluster_.notify_inbox();
+  if (!outbox.empty()) cluster_.notify_outbox();
 }
 
 }  // namespace ota

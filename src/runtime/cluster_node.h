@@ -69,7 +69,7 @@ class ClusterNode : public Applier {
   // Leader: `broker` started again or lapsed: the sessions it held are gone.
   void forget_sessions(const std::string& broker);
   void forget_lapsed_brokers(Effects& out);
-  void read_outbox(Effects& out);
+  void read_outbox(Effects& out, Clock::time_point deadline);
   // Leader: a connection's key among every broker's (each numbers its own).
   uint64_t fleet_conn(const std::string& broker, uint64_t conn);
   // Tells the leader again who is connected here, after it forgot this broker.
@@ -96,8 +96,9 @@ class ClusterNode : public Applier {
   // The outbox: read up to here (committed), and in the open transaction.
   int64_t outbox_read_ = -1;
   int64_t outbox_pending_ = -1;
-  bool wrote_inbox_ = false;
-  bool wrote_outbox_ = false;
+  bool outbox_backlog_ = false;
+  // Events relayed in the open transaction: written at once, before it commits.
+  std::vector<std::string> relayed_;
   Clock::time_point next_lead_check_{};
   Clock::time_point next_heartbeat_{};
   Clock::time_point next_lapse_check_{};

@@ -56,15 +56,21 @@ class ClusterRepository {
   // The broker, its sessions and the outbox entries for it, gone.
   virtual void forget_broker(const std::string& broker) = 0;
 
-  virtual void append_inbox(const std::string& broker, const std::string& body) = 0;
+  // Events in the order given (one statement for them all).
+  virtual void append_inbox(const std::string& broker, const std::vector<std::string>& bodies) = 0;
   // The oldest entries, at most `limit`, removed (they are applied in the same transaction).
   virtual std::vector<InboxEntry> take_inbox(int limit) = 0;
   // Wakes the brokers listening (at commit): the leader for the inbox, every broker for the outbox.
   virtual void notify_inbox() = 0;
   virtual void notify_outbox() = 0;
 
-  // For one broker, or for every broker (none).
-  virtual void append_outbox(const std::optional<std::string>& broker, const std::string& body) = 0;
+  // Messages in the order given (one statement for them all), each for one
+  // broker or for every broker (none).
+  struct OutboxWrite {
+    std::optional<std::string> broker;
+    std::string body;
+  };
+  virtual void append_outbox(const std::vector<OutboxWrite>& messages) = 0;
   // The entries for `broker` (or for all) after `after_seq`, oldest first, at most `limit`.
   virtual std::vector<OutboxEntry> outbox_after(const std::string& broker, int64_t after_seq, int limit) = 0;
   // The newest entry's seq (0: none).
