@@ -1,6 +1,7 @@
 #include "runtime/cluster_node.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "runtime/cluster_codec.h"
 #include "store/store_error.h"
@@ -106,7 +107,9 @@ void ClusterNode::tick(int64_t now_ms, Effects& out, Clock::time_point deadline)
     // A third of the timeout at most: two heartbeats may be late before the broker lapses.
     next_heartbeat_ = now + std::min<std::chrono::milliseconds>(std::chrono::seconds(1),
                                                                  std::chrono::milliseconds(timeout_ms_ / 3));
-    const bool was_unknown = cluster_.heartbeat(self_, std::max<int64_t>(0, outbox_read_));
+    // The leader reads no outbox: it holds no entry back from being trimmed.
+    const int64_t read_up_to = engine_ ? std::numeric_limits<int64_t>::max() : std::max<int64_t>(0, outbox_read_);
+    const bool was_unknown = cluster_.heartbeat(self_, read_up_to);
     // A row that was missing after the first heartbeat: the leader forgot this broker (it lapsed).
     if (was_unknown && heartbeats_ > 0) announce(now_ms, out);
     ++heartbeats_;

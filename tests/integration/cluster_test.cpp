@@ -208,6 +208,30 @@ TEST_F(ClusterTest, ARateLimitHoldsAcrossAllBrokersTogether) {
   EXPECT_EQ(commanded(), 1u) << "a broker sent beyond the fleet's rate limit";
 }
 
+TEST_F(ClusterTest, ATimeoutFiresOnceForTheWholeFleet) {
+  auto& a = start_leader("A");
+  auto& b = start_broker("B");
+  auto& admin_a = admin(a);
+  auto& admin_b = admin(b);
+  ASSERT_EQ(admin_a.mqtt().subscribe("$CONTROL/ota/v1/events/#"), 1);
+  ASSERT_EQ(admin_b.mqtt().subscribe("$CONTROL/ota/v1/events/#"), 1);
+  auto& d1 = booted(b, "d1");
+  ASSERT_TRUE(eventually([&] { return online(admin_a, "d1"); })) << logs();
+
+  // d1 gets its command and never answers: one timeout, published once on each broker.
+  const std::string job = create_job(admin_a, R"(,"devices":["d1"],"timeoutSeconds":1)");
+  ASSERT_TRUE(d1.wait_command());
+  ASSERT_TRUE(job_reaches(admin_b, job, "completed")) << to_string(get_job(admin_b, job));
+  for (auto* client : {&admin_a.mqtt(), &admin_b.mqtt()}) {
+    ASSERT_TRUE(eventually([&] { return events_of(*client, "d1", "timed_out") >= 1; }));
+  }
+  // The job is completed: nothing more can time out. Each broker published the one timeout once.
+  EXPECT_EQ(events_of(admin_a.mqtt(), "d1", "timed_out"), 1u);
+  EXPECT_EQ(events_of(admin_b.mqtt(), "d1", "timed_out"), 1u);
+  auto done = get_job(admin_a, job);
+  EXPECT_EQ(done["data"]["counts"]["timed_out"].GetInt(), 1) << to_string(done);
+}
+
 TEST_F(ClusterTest, TwoBrokersAskedForTheSameDeviceAtOnceMakeOneExecution) {
   auto& a = start_leader("A");
   auto& b = start_broker("B");

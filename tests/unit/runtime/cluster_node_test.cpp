@@ -8,6 +8,7 @@
 
 #include "pg_server.h"
 #include "pgstorage/pg_cluster.h"
+#include "pgstorage/pg_connection.h"
 #include "pgstorage/pg_listener.h"
 #include "pgstorage/pg_store.h"
 #include "runtime/worker.h"
@@ -108,6 +109,11 @@ TEST(ClusterNode, AFollowerRelaysItsEventsAndPublishesWhatTheLeaderDecides) {
 
   // B's answer was for B alone: A, which made it, published none of it.
   for (const auto& m : a.seen) EXPECT_NE(m.correlation_data, std::string("q1"));
+
+  // What every broker has read leaves the outbox (the leader trims it every second).
+  PgConnection db(url);
+  auto outbox_rows = [&] { return db.query("SELECT count(*) FROM cluster_outbox").int_at(0, 0); };
+  EXPECT_TRUE(b.wait_for([&] { return outbox_rows() == 0; })) << outbox_rows() << " rows left";
 }
 
 TEST(ClusterNode, WhenTheLeaderGoesTheOtherLeadsAndKnowsWhoIsOnline) {
