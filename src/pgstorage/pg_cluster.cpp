@@ -71,6 +71,10 @@ void PgCluster::append_inbox(const std::string& broker, const std::vector<std::s
       broker, pg_text_array(hex));
 }
 
+int64_t PgCluster::inbox_size(int64_t at_most) {
+  return db_.query("SELECT count(*) FROM (SELECT 1 FROM cluster_inbox LIMIT $1) AS waiting", at_most).int_at(0, 0);
+}
+
 std::vector<InboxEntry> PgCluster::take_inbox(int limit) {
   PgResult r = db_.query(
       "WITH taken AS (DELETE FROM cluster_inbox WHERE seq IN "

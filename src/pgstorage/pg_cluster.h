@@ -23,6 +23,7 @@ class PgCluster : public ClusterRepository {
   int64_t live_broker_count(int64_t timeout_ms) override;
   void forget_broker(const std::string& broker) override;
   void append_inbox(const std::string& broker, const std::vector<std::string>& bodies) override;
+  int64_t inbox_size(int64_t at_most) override;
   std::vector<InboxEntry> take_inbox(int limit) override;
   void notify_inbox() override;
   void notify_outbox() override;

@@ -24,6 +24,9 @@ class Applier {
   virtual bool wants_fast_ticks() const = 0;
   // True while a rollout is under way: reports may move executions.
   virtual bool rollout_under_way() const = 0;
+  // True while reports must be refused: what this broker relayed waits for
+  // another to apply it, and too much of it already waits.
+  virtual bool behind() const { return false; }
   // Just before the transaction commits, with all it will publish; and once it committed.
   virtual void before_commit(Effects&) {}
   virtual void after_commit() {}

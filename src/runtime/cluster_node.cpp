@@ -15,12 +15,14 @@ constexpr int kOutboxChunk = 1000;
 
 }  // namespace
 
-ClusterNode::ClusterNode(const Repositories& store, ClusterRepository& cluster, const Options& options)
+ClusterNode::ClusterNode(const Repositories& store, ClusterRepository& cluster, const Options& options,
+                         int64_t inbox_limit)
     : store_(store),
       cluster_(cluster),
       options_(options),
       self_(options.broker_id.empty() ? "broker" : options.broker_id),
-      timeout_ms_(int64_t{options.broker_timeout_seconds} * 1000) {}
+      timeout_ms_(int64_t{options.broker_timeout_seconds} * 1000),
+      inbox_limit_(inbox_limit) {}
 
 void ClusterNode::set_step_budget(std::chrono::microseconds budget) {
   step_budget_ = budget;
@@ -114,6 +116,14 @@ void ClusterNode::tick(int64_t now_ms, Effects& out, Clock::time_point deadline)
     if (was_unknown && heartbeats_ > 0) announce(now_ms, out);
     ++heartbeats_;
     live_brokers_ = cluster_.live_broker_count(timeout_ms_);
+    if (!engine_) {
+      // Acknowledged still means stored (in the inbox), but a leader that cannot
+      // keep up must not let the inbox grow without bound.
+      const int64_t waiting = cluster_.inbox_size(inbox_limit_);
+      behind_ = waiting >= inbox_limit_ || (behind_ && waiting > inbox_limit_ / 2);
+    } else {
+      behind_ = false;
+    }
   }
   if (!engine_) {
     read_outbox(out, deadline);

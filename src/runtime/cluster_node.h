@@ -35,7 +35,11 @@ namespace ota {
 
 class ClusterNode : public Applier {
  public:
-  ClusterNode(const Repositories& store, ClusterRepository& cluster, const Options& options);
+  // Relayed events waiting in the inbox at most before this broker refuses reports.
+  static constexpr int64_t kInboxLimit = 100000;
+
+  ClusterNode(const Repositories& store, ClusterRepository& cluster, const Options& options,
+              int64_t inbox_limit = kInboxLimit);
 
   void handle(Event& event, int64_t now_ms, Effects& out) override;
   void tick(int64_t now_ms, Effects& out, std::chrono::steady_clock::time_point deadline) override;
@@ -45,6 +49,7 @@ class ClusterNode : public Applier {
   bool rollout_under_way() const override { return engine_ && engine_->rollout_under_way(); }
   void before_commit(Effects& effects) override;
   void after_commit() override;
+  bool behind() const override { return behind_; }
 
   bool leading() const { return engine_ != nullptr; }
 
@@ -80,6 +85,9 @@ class ClusterNode : public Applier {
   const Options& options_;
   const std::string self_;
   const int64_t timeout_ms_;
+  const int64_t inbox_limit_;
+  // Not leading, and the inbox holds inbox_limit_ events or more (until it is back under half of it).
+  bool behind_ = false;
   std::chrono::microseconds step_budget_ = std::chrono::microseconds::max();
   std::unique_ptr<Engine> engine_;  // while leading
   std::unordered_map<std::string, uint64_t> broker_numbers_;  // leader: for fleet_conn

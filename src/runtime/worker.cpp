@@ -89,7 +89,8 @@ Worker::~Worker() { stop(); }
 
 bool Worker::submit_report(const ReportView& report, int64_t at_ms) {
   const size_t bytes = footprint(report);
-  if (room_ <= 0 || bytes > bytes_room_ || failed_.load(std::memory_order_relaxed)) {
+  if (room_ <= 0 || bytes > bytes_room_ || failed_.load(std::memory_order_relaxed) ||
+      leader_behind_.load(std::memory_order_relaxed)) {
     // The room granted at the last hand-over is used up (or the store failed since): hand over, and ask.
     bool wake;
     {
@@ -167,7 +168,7 @@ bool Worker::hand_over_locked() {
 }
 
 void Worker::grant_room() {
-  const bool open = !failed_ && !refusing_ && barriers_ == 0;
+  const bool open = !failed_ && !leader_behind_ && !refusing_ && barriers_ == 0;
   room_ = open ? std::max<int64_t>(0, capacity_ - pending_) : 0;
   bytes_room_ = open && pending_bytes_ < kMaxPendingBytes ? kMaxPendingBytes - pending_bytes_ : 0;
 }
@@ -177,6 +178,14 @@ bool Worker::has_room(size_t bytes) const {
 }
 
 bool Worker::admit(MutexLock& lock, size_t bytes) {
+  if (leader_behind_) {
+    // Relayed events wait for the broker that leads: refused at once, as a
+    // store that cannot write, until it has caught up.
+    ++stats_.refused;
+    ++refused_unlogged_;
+    log_refusals("the broker that leads is too far behind with this broker's events");
+    return false;
+  }
   if (refusing_) {
     // Refused at once, without waiting, until the backlog halved: a stalled
     // store must not make every publish wait.
@@ -550,6 +559,7 @@ bool Worker::commit(bool timers_due) {
     stats_.max_lag_ms = std::max(stats_.max_lag_ms, lag_ms);
     barriers_ -= barriers;
     capacity_ = current_capacity();
+    leader_behind_ = applier_->behind();
     commit_now_ = false;
     ++commits_;
     if (failed_) {

@@ -227,6 +227,9 @@ class Worker {
   // The store cannot write (the worker writes it, under mutex_; the broker
   // thread also reads it without, for every report).
   std::atomic<bool> failed_{false};
+  // Brokers sharing a store: the leader has too many of this broker's events
+  // to apply (Applier::behind()); written by the worker under mutex_, read as failed_ is.
+  std::atomic<bool> leader_behind_{false};
   bool refusing_ GUARDED_BY(mutex_) = false;  // the broker thread's: refusing until the backlog halved
   Clock::time_point refusals_logged_at_ GUARDED_BY(mutex_);
   uint64_t refused_unlogged_ GUARDED_BY(mutex_) = 0;

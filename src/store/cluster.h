@@ -58,6 +58,8 @@ class ClusterRepository {
 
   // Events in the order given (one statement for them all).
   virtual void append_inbox(const std::string& broker, const std::vector<std::string>& bodies) = 0;
+  // How many entries wait in the inbox, counted up to `at_most`.
+  virtual int64_t inbox_size(int64_t at_most) = 0;
   // The oldest entries, at most `limit`, removed (they are applied in the same transaction).
   virtual std::vector<InboxEntry> take_inbox(int limit) = 0;
   // Wakes the brokers listening (at commit): the leader for the inbox, every broker for the outbox.

@@ -278,8 +278,11 @@ TEST_F(ClusterTest, ALeaderKilledMidRolloutHandsOverAndTheJobCompletesWithNothin
     return r.HasMember("data") && std::string(r["data"]["state"].GetString()) == "succeeded";
   })) << logs();
 
+  const auto killed = Clock::now();
   a.kill9();
   ASSERT_TRUE(b.wait_for_log("mosquitto_ota: broker B leads", std::chrono::seconds(10))) << b.log();
+  std::cout << "leader killed -> the other broker leads: "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed).count() << " ms\n";
   // A's devices reconnect to B and get their commands there.
   auto& d2_again = booted(b, "d2");
   ASSERT_TRUE(d2_again.wait_command(0, "$ota_upgrade", std::chrono::seconds(10))) << b.log();
