@@ -34,7 +34,9 @@ TEST(PgBatch, ReportsAreHeldBackUntilAStatementNamingTheirTablesRuns) {
   PgStore store(test_pg_server().create_database());
   auto repos = store.repositories();
   repos.transactions.begin();
-  for (int i = 0; i < 10; ++i) repos.progress.append_progress({"lamp", "d" + std::to_string(i % 3)}, "p" + std::to_string(i), progress_of(i), i);
+  for (int i = 0; i < 10; ++i) {
+    repos.progress.append_progress({"lamp", "d" + std::to_string(i % 3)}, "p" + std::to_string(i), progress_of(i), i);
+  }
   EXPECT_TRUE(repos.devices.save_status({"lamp", "a"}, "m1", status_with("1"), 1));
   EXPECT_EQ(rows_written(store, "progress_reports"), 0);
   EXPECT_EQ(rows_written(store, "devices"), 0);
