@@ -242,6 +242,12 @@ TEST(PgBatch, TheWorkerKeepsABatchThatCannotBeWrittenAndCommitsItOnceItCan) {
   Worker worker(std::make_unique<PgStore>(url), o);
   refuse_progress_from(url, 50);
   Handed handed;
+  // Leading, it applies its reports itself, in its transactions (before, they
+  // are relayed, and applied from the inbox one by one when a chunk fails).
+  ASSERT_TRUE(ota_test::eventually([&] {
+    handed.take(worker);
+    return handed.logged("leads the brokers sharing the database");
+  }));
   ASSERT_TRUE(worker.submit(progress_report("p1", 10)));
   ASSERT_TRUE(worker.submit(progress_report("p2", 60)));
   ASSERT_TRUE(ota_test::eventually([&] {
