@@ -13,6 +13,7 @@
 #include <string>
 #include <unistd.h>
 
+#include "report_mix.h"
 #include "runtime/engine.h"
 #include "storage/sqlite_store.h"
 
@@ -30,25 +31,7 @@ double run(const std::string& path, int devices, int reports, int batch, int sta
   Options options;
   Engine engine(store.repositories(), options);
   Effects out;
-  std::vector<Event> events;
-  events.reserve(reports);
-  for (int i = 0; i < reports; ++i) {
-    Report r;
-    r.device = {"bench", "d" + std::to_string(i % devices)};
-    char id[32];
-    snprintf(id, sizeof id, "%024x", i);
-    r.message_id = id;
-    r.at = 1;
-    const int seq = i / devices;
-    if (status_every > 0 && (seq + 1) % status_every == 0) {
-      r.kind = ReportKind::Status;
-      r.status = *check_status(R"({"firmware_ver":"1.0","app_ver":"2.)" + std::to_string(seq) + "\"}").value;
-    } else {
-      r.kind = ReportKind::Progress;
-      r.progress = {"firmware", "1.1", seq % 100, "downloading"};
-    }
-    events.emplace_back(std::move(r));
-  }
+  std::vector<Event> events = report_mix(devices, reports, status_every);
   const char* savepoints = getenv("STORE_COST_SAVEPOINTS");
   const bool atomic = savepoints && std::string(savepoints) == "1";
   auto t0 = std::chrono::steady_clock::now();

@@ -1,8 +1,11 @@
 #include "pgstorage/pg_connection.h"
 
+#include <cctype>
 #include <cstdio>
+#include <cstring>
 
 #include "pgstorage/pg_url.h"
+#include "protocol/strict_json.h"
 
 namespace ota {
 namespace {
@@ -20,6 +23,27 @@ std::string trimmed(std::string s) {
 // Notices ("relation already exists, skipping") would go to stderr, the broker's log.
 void ignore_notice(void*, const char*) {}
 
+bool identifier_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// Whether `sql` has `name` as a whole word (a table name, unquoted).
+bool names(const std::string& sql, const std::string& name) {
+  for (size_t at = sql.find(name); at != std::string::npos; at = sql.find(name, at + 1)) {
+    const size_t end = at + name.size();
+    if ((at == 0 || !identifier_char(sql[at - 1])) && (end == sql.size() || !identifier_char(sql[end]))) return true;
+  }
+  return false;
+}
+
+void append_quoted(std::string& out, const std::string& item) {
+  out += '"';
+  for (char c : item) {
+    if (c == '\0') break;  // where libpq would end the value
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
 }  // namespace
 
 PgValue pg_value(double d) {
@@ -29,17 +53,32 @@ PgValue pg_value(double d) {
 }
 
 PgValue pg_text_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (const auto& item : items) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (char c : item) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
+  PgArray array;
+  for (const auto& item : items) array.add(item);
+  return array.value();
+}
+
+void PgArray::add(const std::string& item) {
+  next();
+  append_quoted(text_, item);
+}
+
+void PgArray::add(int64_t n) {
+  next();
+  text_ += std::to_string(n);
+}
+
+void PgArray::add(const std::optional<std::string>& item) {
+  if (item) return add(*item);
+  next();
+  text_ += "NULL";
+}
+
+void pg_check_utf8(const std::string& text) {
+  // Up to a NUL, where libpq ends a text value.
+  if (!is_valid_utf8(std::string_view(text.c_str(), std::strlen(text.c_str())))) {
+    throw PgError("PostgreSQL: invalid byte sequence for encoding \"UTF8\"", "22021", false);
   }
-  return out + "}";
 }
 
 std::string PgResult::text_at(int row, int col) const {
@@ -137,6 +176,7 @@ void PgConnection::fail(PGresult* result, const std::string& what) const {
 }
 
 PgResult PgConnection::exec(const std::string& sql) {
+  flush_before(sql);
   return once_more_if_lost([&] {
     PGresult* r = PQexec(conn_, sql.c_str());
     if (!ok(r)) fail(r, "statement failed");
@@ -154,7 +194,48 @@ const std::string& PgConnection::prepared(const std::string& sql) {
   return prepared_.emplace(sql, std::move(name)).first->second;
 }
 
+void PgConnection::add_buffer(PgBuffer& buffer, std::vector<std::string> tables) {
+  if (buffers_.size() == 64) throw PgError("too many write buffers on one connection");
+  buffers_.push_back({&buffer, std::move(tables)});
+  names_tables_of_.clear();  // each SQL is looked at again, for this buffer's tables too
+}
+
+void PgConnection::flush_buffers() {
+  for (const auto& b : buffers_) {
+    if (!b.buffer->empty()) b.buffer->flush();
+  }
+}
+
+void PgConnection::discard_buffers() {
+  for (const auto& b : buffers_) b.buffer->discard();
+}
+
+void PgConnection::flush_before(const std::string& sql) {
+  bool held = false;
+  for (const auto& b : buffers_) held = held || !b.buffer->empty();
+  if (!held) return;
+  auto found = names_tables_of_.find(sql);
+  if (found == names_tables_of_.end()) {
+    uint64_t bits = 0;
+    for (size_t i = 0; i < buffers_.size(); ++i) {
+      for (const auto& table : buffers_[i].tables) {
+        if (names(sql, table)) bits |= uint64_t{1} << i;
+      }
+    }
+    found = names_tables_of_.emplace(sql, bits).first;
+  }
+  const uint64_t bits = found->second;
+  for (size_t i = 0; i < buffers_.size(); ++i) {
+    if ((bits >> i & 1) && !buffers_[i].buffer->empty()) buffers_[i].buffer->flush();
+  }
+}
+
 PgResult PgConnection::run(const std::string& sql, const std::vector<PgValue>& params) {
+  flush_before(sql);
+  return run_direct(sql, params);
+}
+
+PgResult PgConnection::run_direct(const std::string& sql, const std::vector<PgValue>& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);

@@ -33,6 +33,41 @@ PgValue pg_value(const std::optional<T>& v) {
 // A text[] parameter ({"a","b"}), each element quoted.
 PgValue pg_text_array(const std::vector<std::string>& items);
 
+// An array parameter built element by element, for the multi-row statements
+// (INSERT ... SELECT FROM unnest($1::text[], $2::bigint[], ...)). A text
+// element ends at a NUL, as a text parameter does in libpq.
+class PgArray {
+ public:
+  void add(const std::string& item);
+  void add(int64_t n);
+  void add(const std::optional<std::string>& item);  // none is NULL
+  PgValue value() const { return text_ + "}"; }
+
+ private:
+  void next() { text_ += text_.size() > 1 ? "," : ""; }
+  std::string text_ = "{";
+};
+
+// Throws PgError, as the server would ("invalid byte sequence for encoding
+// UTF8", not a storage fault), when `text` is not UTF-8: a value held back
+// for a multi-row statement is checked as it comes, so that only the event
+// that brought it fails.
+void pg_check_utf8(const std::string& text);
+
+// Writes a repository holds back within a transaction, to send many in one
+// statement (pg_devices.h, pg_progress.h). What reads them must see them: the
+// connection flushes a buffer before any statement that names one of its
+// tables, and PgDatabase before a commit and at savepoints.
+class PgBuffer {
+ public:
+  virtual ~PgBuffer() = default;
+  virtual bool empty() const = 0;
+  // Writes what is held, with query_direct(); throws PgError.
+  virtual void flush() = 0;
+  // Forgets what is held (rolled back) and whatever it learnt in the transaction.
+  virtual void discard() = 0;
+};
+
 class PgResult {
  public:
   explicit PgResult(PGresult* result) : result_(result, PQclear) {}
@@ -68,6 +103,16 @@ class PgConnection {
     return run(sql, {pg_value(args)...});
   }
   PgResult run(const std::string& sql, const std::vector<PgValue>& params);
+  // The same, without flushing any buffer first: a buffer's own statements.
+  template <typename... Args>
+  PgResult query_direct(const std::string& sql, const Args&... args) {
+    return run_direct(sql, {pg_value(args)...});
+  }
+
+  // `buffer` (which outlives this) holds back writes to `tables`.
+  void add_buffer(PgBuffer& buffer, std::vector<std::string> tables);
+  void flush_buffers();
+  void discard_buffers();
 
   PGconn* handle() const { return conn_; }
   bool lost() const { return PQstatus(conn_) == CONNECTION_BAD; }
@@ -82,6 +127,7 @@ class PgConnection {
   // replaced (what the transaction did is gone with it: the statement fails).
   void reconnect_if_lost();
   void set_in_transaction(bool in) { in_transaction_ = in; }
+  bool in_transaction() const { return in_transaction_; }
   // Which server session this is: one more at each reconnection (what a
   // session held, such as an advisory lock, stayed with the old one).
   uint64_t session_number() const { return sessions_; }
@@ -93,6 +139,9 @@ class PgConnection {
  private:
   [[noreturn]] void fail(PGresult* result, const std::string& what) const;
   const std::string& prepared(const std::string& sql);
+  PgResult run_direct(const std::string& sql, const std::vector<PgValue>& params);
+  // Flushes the buffers whose tables `sql` names.
+  void flush_before(const std::string& sql);
   void set_up_session();
   // Runs `statement` on a live connection (outside a transaction, a lost one
   // is replaced first); a read that finds it lost meanwhile runs once more.
@@ -121,6 +170,13 @@ class PgConnection {
   bool in_transaction_ = false;
   bool retry_reads_once_ = false;
   uint64_t sessions_ = 1;
+  struct Buffer {
+    PgBuffer* buffer;
+    std::vector<std::string> tables;
+  };
+  std::vector<Buffer> buffers_;
+  // SQL -> the buffers (bits, by index in buffers_) whose tables it names.
+  std::unordered_map<std::string, uint64_t> names_tables_of_;
 };
 
 }  // namespace ota
