@@ -10,7 +10,9 @@
 #include "pgstorage/pg_cluster.h"
 #include "pgstorage/pg_connection.h"
 #include "pgstorage/pg_listener.h"
+#include "pgstorage/pg_migrate.h"
 #include "pgstorage/pg_store.h"
+#include "runtime/cluster_node.h"
 #include "runtime/worker.h"
 #include "worker_helpers.h"
 
@@ -133,4 +135,52 @@ TEST(ClusterNode, WhenTheLeaderGoesTheOtherLeadsAndKnowsWhoIsOnline) {
   ASSERT_TRUE(answer) << b.logs;
   EXPECT_NE(answer->payload.find(R"("online":true)"), std::string::npos)
       << "the new leader learnt B's sessions from the store: " << answer->payload;
+}
+
+TEST(ClusterNode, AFollowerIsBehindWhileTooManyOfItsEventsWaitForTheLeader) {
+  const std::string url = ota_test::test_pg_server().create_database();
+  PgStore store(url);
+  PgConnection other_broker(url);  // holds the lead and applies nothing
+  other_broker.query("SELECT pg_advisory_lock($1)", kPgLeaderLock);
+  Options options;
+  options.broker_id = "B";
+  options.db_url = url;
+  ClusterNode node(store.repositories(), *store.cluster(), options, /*inbox_limit=*/10);
+  Transactions& transactions = store.repositories().transactions;
+  Effects out;
+  auto in_a_transaction = [&](const std::function<void()>& work) {
+    transactions.begin();
+    work();
+    node.before_commit(out);
+    transactions.commit();
+    node.after_commit();
+  };
+  auto tick = [&] { in_a_transaction([&] { node.tick(unix_ms(), out, std::chrono::steady_clock::time_point::max()); }); };
+
+  in_a_transaction([&] {
+    for (int i = 0; i < 12; ++i) {
+      Event report = status_report("d1", "m" + std::to_string(i), R"({"firmware_ver":"1.0"})");
+      node.handle(report, unix_ms(), out);
+    }
+  });
+  tick();
+  EXPECT_FALSE(node.leading());
+  EXPECT_TRUE(node.behind()) << "13 events wait (12 reports and the broker's start), the limit is 10";
+
+  // The leader applies some: still behind until under half the limit.
+  auto leader_takes = [&](int n) {
+    other_broker.query("DELETE FROM cluster_inbox WHERE seq IN (SELECT seq FROM cluster_inbox ORDER BY seq LIMIT $1)", n);
+  };
+  auto behind_after_a_heartbeat = [&] {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    const bool was = node.behind();
+    while (node.behind() == was && std::chrono::steady_clock::now() < deadline) tick();
+    return node.behind();
+  };
+  leader_takes(5);  // 8 wait
+  const auto one_heartbeat = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  while (std::chrono::steady_clock::now() < one_heartbeat) tick();
+  EXPECT_TRUE(node.behind()) << "8 still wait: over half the limit";
+  leader_takes(4);  // 4 wait
+  EXPECT_FALSE(behind_after_a_heartbeat());
 }
