@@ -77,6 +77,13 @@ class ClusterTest : public ::testing::Test {
     return *admins.back();
   }
 
+  // An admin of `broker` that also follows every event.
+  AdminClient& admin_following_events(BrokerProcess& broker) {
+    auto& a = admin(broker);
+    EXPECT_EQ(a.mqtt().subscribe("$CONTROL/ota/v1/events/#"), 1);
+    return a;
+  }
+
   static std::string create_command(const std::string& extra, const std::string& type = "firmware") {
     return R"({"command":"createUpgrade","product":"p1","type":")" + type + R"(","version":"1.1",)"
            R"("url":"https://files.example.com/fw-1.1.bin","md5":"9e107d9d372bb6826bd81d3542a419d6","size":1048576)" +
@@ -143,10 +150,8 @@ class ClusterTest : public ::testing::Test {
 TEST_F(ClusterTest, AJobCreatedOnOneBrokerReachesADeviceOnAnotherAtOnceAndEveryBrokerSeesTheFleetAndEachEventOnce) {
   auto& a = start_leader("A");
   auto& b = start_broker("B");
-  auto& admin_a = admin(a);
-  auto& admin_b = admin(b);
-  ASSERT_EQ(admin_a.mqtt().subscribe("$CONTROL/ota/v1/events/#"), 1);
-  ASSERT_EQ(admin_b.mqtt().subscribe("$CONTROL/ota/v1/events/#"), 1);
+  auto& admin_a = admin_following_events(a);
+  auto& admin_b = admin_following_events(b);
   auto& d1 = booted(a, "d1");
   auto& d2 = booted(b, "d2");
 
@@ -211,10 +216,8 @@ TEST_F(ClusterTest, ARateLimitHoldsAcrossAllBrokersTogether) {
 TEST_F(ClusterTest, ATimeoutFiresOnceForTheWholeFleet) {
   auto& a = start_leader("A");
   auto& b = start_broker("B");
-  auto& admin_a = admin(a);
-  auto& admin_b = admin(b);
-  ASSERT_EQ(admin_a.mqtt().subscribe("$CONTROL/ota/v1/events/#"), 1);
-  ASSERT_EQ(admin_b.mqtt().subscribe("$CONTROL/ota/v1/events/#"), 1);
+  auto& admin_a = admin_following_events(a);
+  auto& admin_b = admin_following_events(b);
   auto& d1 = booted(b, "d1");
   ASSERT_TRUE(eventually([&] { return online(admin_a, "d1"); })) << logs();
 
