@@ -21,6 +21,8 @@ constexpr bool kBrokerCannotLoadLibpq = false;
 #endif
 
 using Clock = std::chrono::steady_clock;
+// Long enough for a few admin round trips through the leader on a loaded machine.
+constexpr std::chrono::seconds kSettle{10};
 
 class ClusterTest : public ::testing::Test {
  protected:
@@ -156,7 +158,7 @@ TEST_F(ClusterTest, AJobCreatedOnOneBrokerReachesADeviceOnAnotherAtOnceAndEveryB
   auto& d2 = booted(b, "d2");
 
   // Either broker knows both devices, and that both are online.
-  ASSERT_TRUE(eventually([&] { return online(admin_a, "d2") && online(admin_b, "d1"); })) << b.log();
+  ASSERT_TRUE(eventually([&] { return online(admin_a, "d2") && online(admin_b, "d1"); }, kSettle)) << b.log();
   // A query on the broker that does not lead is answered by the leader.
   const auto query_sent = Clock::now();
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(online(admin_b, "d1"));
@@ -197,7 +199,7 @@ TEST_F(ClusterTest, ARateLimitHoldsAcrossAllBrokersTogether) {
   auto& b = start_broker("B");
   auto& admin_b = admin(b);
   std::vector<SimDevice*> devices = {&booted(a, "d1"), &booted(a, "d2"), &booted(b, "d3"), &booted(b, "d4")};
-  ASSERT_TRUE(eventually([&] { return online(admin_b, "d1") && online(admin_b, "d4"); })) << logs();
+  ASSERT_TRUE(eventually([&] { return online(admin_b, "d1") && online(admin_b, "d4"); }, kSettle)) << logs();
 
   // Two a minute: one now, the next in 30 s, whichever broker holds the devices.
   create_job(admin_b, R"(,"devices":["d1","d2","d3","d4"],"maxPerMinute":2)");
@@ -219,7 +221,7 @@ TEST_F(ClusterTest, ATimeoutFiresOnceForTheWholeFleet) {
   auto& admin_a = admin_following_events(a);
   auto& admin_b = admin_following_events(b);
   auto& d1 = booted(b, "d1");
-  ASSERT_TRUE(eventually([&] { return online(admin_a, "d1"); })) << logs();
+  ASSERT_TRUE(eventually([&] { return online(admin_a, "d1"); }, kSettle)) << logs();
 
   // d1 gets its command and never answers: one timeout, published once on each broker.
   const std::string job = create_job(admin_a, R"(,"devices":["d1"],"timeoutSeconds":1)");
@@ -242,7 +244,7 @@ TEST_F(ClusterTest, TwoBrokersAskedForTheSameDeviceAtOnceMakeOneExecution) {
   auto& admin_b = admin(b);
   booted(a, "d1");
   booted(b, "d2");
-  ASSERT_TRUE(eventually([&] { return online(admin_a, "d2"); })) << logs();
+  ASSERT_TRUE(eventually([&] { return online(admin_a, "d2"); }, kSettle)) << logs();
 
   for (int round = 0; round < 3; ++round) {
     const std::string device = round % 2 ? "d2" : "d1";
@@ -269,7 +271,7 @@ TEST_F(ClusterTest, ALeaderKilledMidRolloutHandsOverAndTheJobCompletesWithNothin
   booted(a, "d2");
   auto& d3 = booted(b, "d3");
   auto& d4 = booted(b, "d4");
-  ASSERT_TRUE(eventually([&] { return online(admin_b, "d1") && online(admin_b, "d2"); })) << logs();
+  ASSERT_TRUE(eventually([&] { return online(admin_b, "d1") && online(admin_b, "d2"); }, kSettle)) << logs();
   const std::string job = create_job(admin_b, R"(,"devices":["d1","d2","d3","d4"])");
   ASSERT_TRUE(d1.wait_command());
   ASSERT_TRUE(d3.wait_command());
@@ -309,7 +311,7 @@ TEST_F(ClusterTest, AFollowerKilledLapsesItsDevicesGoOfflineAndReconnectElsewher
   auto& b = start_broker("B");
   auto& admin_a = admin(a);
   booted(b, "d1");
-  ASSERT_TRUE(eventually([&] { return online(admin_a, "d1"); })) << logs();
+  ASSERT_TRUE(eventually([&] { return online(admin_a, "d1"); }, kSettle)) << logs();
   const std::string job = create_job(admin_a, R"(,"devices":["d1"])");
 
   b.kill9();
@@ -329,7 +331,7 @@ TEST_F(ClusterTest, PostgresqlRestartedMidRolloutBothBrokersResumeByThemselves) 
   auto& admin_b = admin(b);
   auto& d1 = booted(a, "d1");
   auto& d2 = booted(b, "d2");
-  ASSERT_TRUE(eventually([&] { return online(admin_b, "d1"); })) << logs();
+  ASSERT_TRUE(eventually([&] { return online(admin_b, "d1"); }, kSettle)) << logs();
   const std::string job = create_job(admin_b, R"(,"devices":["d1","d2"])");
   ASSERT_TRUE(d1.wait_command());
   ASSERT_TRUE(d2.wait_command());
