@@ -184,3 +184,75 @@ TEST(ClusterNode, AFollowerIsBehindWhileTooManyOfItsEventsWaitForTheLeader) {
   leader_takes(4);  // 4 wait
   EXPECT_FALSE(behind_after_a_heartbeat());
 }
+
+namespace {
+
+// A ClusterNode driven by hand, transaction by transaction, as its worker would.
+struct HandDriven {
+  HandDriven(const std::string& url, const std::string& id) : store(url) {
+    options.broker_id = id;
+    options.db_url = url;
+    options.broker_timeout_seconds = 2;
+    node = std::make_unique<ClusterNode>(store.repositories(), *store.cluster(), options);
+  }
+  void in_a_transaction(const std::function<void()>& work) {
+    Transactions& transactions = store.repositories().transactions;
+    transactions.begin();
+    work();
+    node->before_commit(out);
+    transactions.commit();
+    node->after_commit();
+  }
+  void tick() {
+    in_a_transaction([&] { node->tick(unix_ms(), out, std::chrono::steady_clock::time_point::max()); });
+  }
+  void handle(Event event) {
+    in_a_transaction([&] { node->handle(event, unix_ms(), out); });
+  }
+  // Ticks until `done` or 10 s.
+  bool tick_until(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      tick();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return done();
+  }
+  std::string logs() const {
+    std::string all;
+    for (const auto& line : out.logs) all += line.text + "\n";
+    return all;
+  }
+
+  Options options;
+  PgStore store;
+  std::unique_ptr<ClusterNode> node;
+  Effects out;
+};
+
+// Whether the leader says the device is online, asked on the leader.
+bool online_says(HandDriven& leader, const std::string& device) {
+  leader.handle(admin(R"({"command":"getDevice","product":"lamp","device":")" + device + "\"}", "online?"));
+  const Outgoing& answer = leader.out.publishes.back();
+  return answer.payload.find(R"("online":true)") != std::string::npos;
+}
+
+}  // namespace
+
+TEST(ClusterNode, ABrokerTheLeaderForgotWhileItWasStillRunningTellsItAgainWhoIsConnected) {
+  const std::string url = ota_test::test_pg_server().create_database();
+  HandDriven a(url, "A");
+  ASSERT_TRUE(a.tick_until([&] { return a.node->leading(); }));
+  HandDriven b(url, "B");
+  b.tick();
+  b.handle(ConnectionOpened{7, {"lamp", "d1"}, "lamp/d1"});
+  b.handle(status_report("d1", "m1", R"({"firmware_ver":"1.0"})"));
+  ASSERT_TRUE(a.tick_until([&] { return online_says(a, "d1"); }));
+
+  // B stalls past the timeout: the leader forgets it, and its device with it...
+  ASSERT_TRUE(a.tick_until([&] { return a.logs().find("broker B sent no heartbeat") != std::string::npos; }));
+  EXPECT_FALSE(online_says(a, "d1"));
+  // ...until B's next heartbeat finds it forgotten and tells the leader again.
+  b.tick();
+  EXPECT_TRUE(a.tick_until([&] { return online_says(a, "d1"); })) << a.logs();
+}
