@@ -190,3 +190,34 @@ TEST(ClusterReview, ANewLeadersOwnEventsStayInOrderWhenAStepIsRolledBack) {
   const std::string answer = device_answer(a, "q1");
   EXPECT_EQ(answer.find(R"("online":true)"), std::string::npos) << "d1 disconnected: " << answer;
 }
+
+// A database (or role) with bytea_output = 'escape', a setting older
+// applications still need: every relayed event and every outbox entry is read
+// back as garbage (body_at expects hex).
+TEST(ClusterReview, RelayingWorksWhateverTheDatabasesByteaOutput) {
+  const std::string url = ota_test::test_pg_server().create_database();
+  {
+    PgConnection db(url);
+    db.exec("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET bytea_output = ''escape''', current_database()); END $$");
+  }
+  Node a(url, "A");
+  ASSERT_TRUE(a.tick());
+  ASSERT_TRUE(a.node->leading());
+  Node b(url, "B");
+  ASSERT_TRUE(b.handle(ConnectionOpened{7, {"lamp", "d1"}, "lamp/d1"}));
+  ASSERT_TRUE(b.handle(status_report("d1", "m1", R"({"firmware_ver":"1.0"})")));
+  for (int i = 0; i < 3; ++i) a.tick();
+  EXPECT_EQ(a.logs.find("could not be read"), std::string::npos) << a.logs;
+}
+
+// The heartbeat tells a new row from an updated one by xmax = 0.
+TEST(ClusterReview, AHeartbeatTellsItsFirstFromTheNext) {
+  const std::string url = ota_test::test_pg_server().create_database();
+  PgStore store(url);
+  ClusterRepository& c = *store.cluster();
+  EXPECT_TRUE(c.heartbeat("X", 0));
+  EXPECT_FALSE(c.heartbeat("X", 0));
+  store.repositories().transactions.begin();
+  EXPECT_FALSE(c.heartbeat("X", 1)) << "in a transaction";
+  store.repositories().transactions.commit();
+}
