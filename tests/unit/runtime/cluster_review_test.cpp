@@ -9,6 +9,7 @@
 #include "pg_server.h"
 #include "pgstorage/pg_cluster.h"
 #include "pgstorage/pg_connection.h"
+#include "pgstorage/pg_listener.h"
 #include "pgstorage/pg_migrate.h"
 #include "pgstorage/pg_store.h"
 #include "runtime/cluster_codec.h"
@@ -220,4 +221,55 @@ TEST(ClusterReview, AHeartbeatTellsItsFirstFromTheNext) {
   store.repositories().transactions.begin();
   EXPECT_FALSE(c.heartbeat("X", 1)) << "in a transaction";
   store.repositories().transactions.commit();
+}
+
+// How many transactions two brokers commit while one takes a steady stream of
+// reports, with and without the LISTEN/NOTIFY pokes. A poke runs the timers
+// and so commits the open transaction at once (Worker::commit(true)); every
+// commit that relayed something notifies every broker, itself included.
+TEST(ClusterReview, CommitsPerReportWithAndWithoutPokes) {
+  for (bool listen : {false, true}) {
+    const std::string url = ota_test::test_pg_server().create_database();
+    auto make = [&](const std::string& id) {
+      Options o;
+      o.broker_id = id;
+      o.db_url = url;
+      auto w = std::make_unique<Worker>(std::make_unique<PgStore>(url), o);
+      return w;
+    };
+    auto a = make("A");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // A leads
+    auto b = make("B");
+    std::vector<std::unique_ptr<PgListener>> listeners;
+    if (listen) {
+      for (Worker* w : {a.get(), b.get()}) {
+        listeners.push_back(std::make_unique<PgListener>(
+            url, std::vector<std::string>{kPgInboxChannel, kPgOutboxChannel}, [w] { w->poke(); }));
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    PgConnection db(url);
+    auto commits = [&] {
+      return db.query("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()").int_at(0, 0);
+    };
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    const int64_t before = commits();
+    const auto start = Steady::now();
+    int sent = 0;
+    while (Steady::now() - start < std::chrono::seconds(3)) {
+      for (int i = 0; i < 2; ++i, ++sent) {
+        b->submit(status_report("d" + std::to_string(sent % 100), "m" + std::to_string(sent), R"({"firmware_ver":"1.0"})"));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      a->take_ready();
+      b->take_ready();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    const int64_t after = commits();
+    std::printf("listen=%d: %d reports in 3 s, %lld transactions committed in the database (all sessions)\n", listen,
+                sent, static_cast<long long>(after - before));
+    listeners.clear();
+    b->stop();
+    a->stop();
+  }
 }
