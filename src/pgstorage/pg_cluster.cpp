@@ -44,7 +44,11 @@ bool PgCluster::heartbeat(const std::string& broker, int64_t outbox_seq) {
 }
 
 std::vector<std::string> PgCluster::lapsed_brokers(int64_t timeout_ms) {
-  return pg_texts(db_.query(std::string("SELECT id FROM brokers WHERE heartbeat_at < ") + kNowMs + " - $1 ORDER BY id",
+  // A broker that held sessions and has no row died before its first
+  // heartbeat committed, or was forgotten while its events still came.
+  return pg_texts(db_.query(std::string("SELECT id FROM brokers WHERE heartbeat_at < ") + kNowMs +
+                                " - $1 UNION SELECT DISTINCT broker FROM cluster_sessions s WHERE NOT EXISTS "
+                                "(SELECT 1 FROM brokers b WHERE b.id = s.broker) ORDER BY 1",
                             timeout_ms));
 }
 
@@ -79,7 +83,7 @@ std::vector<InboxEntry> PgCluster::take_inbox(int limit) {
   PgResult r = db_.query(
       "WITH taken AS (DELETE FROM cluster_inbox WHERE seq IN "
       "(SELECT seq FROM cluster_inbox ORDER BY seq LIMIT $1) RETURNING seq, broker, body) "
-      "SELECT seq, broker, body FROM taken ORDER BY seq",
+      "SELECT seq, broker, encode(body, 'hex') FROM taken ORDER BY seq",
       limit);
   return pg_read_all(r, [](const PgResult& res, int i) {
     return InboxEntry{res.int_at(i, 0), res.text_at(i, 1), body_at(res, i, 2)};
@@ -89,8 +93,8 @@ std::vector<InboxEntry> PgCluster::take_inbox(int limit) {
 void PgCluster::notify_inbox() { db_.exec(std::string("NOTIFY ") + kPgInboxChannel); }
 void PgCluster::notify_outbox() { db_.exec(std::string("NOTIFY ") + kPgOutboxChannel); }
 
-void PgCluster::append_outbox(const std::vector<OutboxWrite>& messages) {
-  if (messages.empty()) return;
+int64_t PgCluster::append_outbox(const std::vector<OutboxWrite>& messages) {
+  if (messages.empty()) return 0;
   std::vector<std::string> brokers, hex;
   brokers.reserve(messages.size());
   hex.reserve(messages.size());
@@ -98,15 +102,18 @@ void PgCluster::append_outbox(const std::vector<OutboxWrite>& messages) {
     brokers.push_back(m.broker.value_or(""));  // broker ids are never empty: "" is every broker
     hex.push_back(as_bytea(m.body));
   }
-  db_.query(
-      "INSERT INTO cluster_outbox (broker, body) SELECT NULLIF(r, ''), b FROM unnest($1::text[], $2::bytea[]) "
-      "WITH ORDINALITY AS t(r, b, n) ORDER BY n",
-      pg_text_array(brokers), pg_text_array(hex));
+  return db_
+      .query(
+          "WITH written AS (INSERT INTO cluster_outbox (broker, body) SELECT NULLIF(r, ''), b "
+          "FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS t(r, b, n) ORDER BY n RETURNING seq) "
+          "SELECT COALESCE(max(seq), 0) FROM written",
+          pg_text_array(brokers), pg_text_array(hex))
+      .int_at(0, 0);
 }
 
 std::vector<OutboxEntry> PgCluster::outbox_after(const std::string& broker, int64_t after_seq, int limit) {
   PgResult r = db_.query(
-      "SELECT seq, body FROM cluster_outbox WHERE seq > $2 AND (broker IS NULL OR broker = $1) "
+      "SELECT seq, encode(body, 'hex') FROM cluster_outbox WHERE seq > $2 AND (broker IS NULL OR broker = $1) "
       "ORDER BY seq LIMIT $3",
       broker, after_seq, limit);
   return pg_read_all(r, [](const PgResult& res, int i) { return OutboxEntry{res.int_at(i, 0), body_at(res, i, 1)}; });

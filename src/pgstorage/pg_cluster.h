@@ -27,7 +27,7 @@ class PgCluster : public ClusterRepository {
   std::vector<InboxEntry> take_inbox(int limit) override;
   void notify_inbox() override;
   void notify_outbox() override;
-  void append_outbox(const std::vector<OutboxWrite>& messages) override;
+  int64_t append_outbox(const std::vector<OutboxWrite>& messages) override;
   std::vector<OutboxEntry> outbox_after(const std::string& broker, int64_t after_seq, int limit) override;
   int64_t outbox_head() override;
   void trim_outbox(int64_t timeout_ms) override;

@@ -12,7 +12,7 @@
 
 namespace ota {
 
-PgListener::PgListener(const std::string& url, std::vector<std::string> channels, std::function<void()> wake)
+PgListener::PgListener(const std::string& url, std::vector<std::string> channels, Wake wake)
     : db_(std::make_unique<PgConnection>(url)), channels_(std::move(channels)), wake_(std::move(wake)) {
   listen();
   stop_fd_ = eventfd(0, EFD_CLOEXEC);
@@ -41,7 +41,7 @@ void PgListener::run() {
       try {
         db_->reconnect_if_lost();
         listen();
-        wake_();  // what was notified meanwhile
+        for (const auto& channel : channels_) wake_(channel);  // what was notified meanwhile
       } catch (const std::exception&) {
         // The worker logs the database's state; try again in a second.
         pollfd stop{stop_fd_, POLLIN, 0};
@@ -53,12 +53,11 @@ void PgListener::run() {
     pollfd fds[2] = {{PQsocket(conn), POLLIN, 0}, {stop_fd_, POLLIN, 0}};
     if (poll(fds, 2, 1000) <= 0 || stopping_) continue;
     if (PQconsumeInput(conn) == 0) continue;  // lost: reconnected above
-    bool notified = false;
     while (PGnotify* n = PQnotifies(conn)) {
-      notified = true;
+      const std::string channel = n->relname;
       PQfreemem(n);
+      wake_(channel);
     }
-    if (notified) wake_();
   }
 }
 

@@ -8,8 +8,10 @@ namespace ota {
 // opening one database at once migrate it once, one after the other.
 inline constexpr int64_t kPgMigrationLock = 0x6f74615f6d696772;
 // Held by the broker that leads the brokers sharing a database
-// (store/cluster.h), for as long as its connection lasts ("ota_lead").
-inline constexpr int64_t kPgLeaderLock = 0x6f74615f6c656164;
+// (store/cluster.h), for as long as its connection lasts ("ota_writ": the key
+// the version before held as the one writer of a database, so that a broker of
+// that version still running and a broker of this one never both lead).
+inline constexpr int64_t kPgLeaderLock = 0x6f74615f77726974;
 
 // Applies the migrations the database lacks, each in its own transaction,
 // under the advisory lock; returns the schema version. Throws PgError when the

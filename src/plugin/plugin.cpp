@@ -110,7 +110,7 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
         ota::Worker* worker = state->worker.get();
         state->listener = std::make_unique<ota::PgListener>(
             state->options.db_url, std::vector<std::string>{ota::kPgInboxChannel, ota::kPgOutboxChannel},
-            [worker] { worker->poke(); });
+            [worker](const std::string& channel) { worker->poke_for(channel == ota::kPgInboxChannel); });
       } catch (const std::exception& e) {
         mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: cannot use database %s (plugin_opt_db_url): %s",
                              store.where.c_str(), e.what());

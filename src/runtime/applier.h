@@ -24,6 +24,9 @@ class Applier {
   virtual bool wants_fast_ticks() const = 0;
   // True while a rollout is under way: reports may move executions.
   virtual bool rollout_under_way() const = 0;
+  // Any thread: whether this broker leads the brokers sharing its store (one
+  // on its own store: it decides everything itself).
+  virtual bool leads() const { return true; }
   // True while reports must be refused: what this broker relayed waits for
   // another to apply it, and too much of it already waits.
   virtual bool behind() const { return false; }

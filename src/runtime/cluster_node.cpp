@@ -35,7 +35,9 @@ bool ClusterNode::wants_fast_ticks() const {
 }
 
 void ClusterNode::after_commit() {
-  outbox_read_ = outbox_pending_;
+  // A leader's own entries are not for it to read again.
+  outbox_read_ = outbox_pending_ = std::max(outbox_pending_, outbox_written_);
+  outbox_written_ = 0;
   announced_ = announced_ || announcing_;
   announcing_ = false;
 }
@@ -47,12 +49,21 @@ void ClusterNode::start(int64_t now_ms, Effects& out) {
     // answers to its first requests included.
     outbox_read_ = outbox_pending_ = cluster_.outbox_head();
   }
-  if (!announced_ && !announcing_) announce(now_ms, out);
+  if (!announced_ && !announcing_) {
+    // Its row first, in the same transaction: a broker that dies right after
+    // relaying a connection still lapses (and its device goes offline).
+    heartbeat(now_ms, out);
+    if (!announcing_) announce(now_ms, out);
+  }
 }
 
 void ClusterNode::resync() {
   outbox_pending_ = outbox_read_;
+  outbox_written_ = 0;
   announcing_ = false;
+  // What this leader relayed of its own may be back in the inbox: its next
+  // events go behind it again until the inbox is taken.
+  if (engine_) own_events_queued_ = true;
   // Relaying cannot fail but for the store (the whole transaction is then
   // rolled back and applied again): what was relayed in it is relayed again.
   relayed_.clear();
@@ -105,31 +116,13 @@ void ClusterNode::tick(int64_t now_ms, Effects& out, Clock::time_point deadline)
     next_lead_check_ = now + kLeadCheckEvery;
     if (cluster_.try_lead()) take_lead(out);
   }
-  if (now >= next_heartbeat_) {
-    // A third of the timeout at most: two heartbeats may be late before the broker lapses.
-    next_heartbeat_ = now + std::min<std::chrono::milliseconds>(std::chrono::seconds(1),
-                                                                 std::chrono::milliseconds(timeout_ms_ / 3));
-    // The leader reads no outbox: it holds no entry back from being trimmed.
-    const int64_t read_up_to = engine_ ? std::numeric_limits<int64_t>::max() : std::max<int64_t>(0, outbox_read_);
-    const bool was_unknown = cluster_.heartbeat(self_, read_up_to);
-    // A row that was missing after the first heartbeat: the leader forgot this broker (it lapsed).
-    if (was_unknown && heartbeats_ > 0) announce(now_ms, out);
-    ++heartbeats_;
-    live_brokers_ = cluster_.live_broker_count(timeout_ms_);
-    if (!engine_) {
-      // Acknowledged still means stored (in the inbox), but a leader that cannot
-      // keep up must not let the inbox grow without bound.
-      const int64_t waiting = cluster_.inbox_size(inbox_limit_);
-      behind_ = waiting >= inbox_limit_ || (behind_ && waiting > inbox_limit_ / 2);
-    } else {
-      behind_ = false;
-    }
-  }
-  if (!engine_) {
-    read_outbox(out, deadline);
-    return;
-  }
-  take_inbox(now_ms, out, deadline);
+  if (now >= next_heartbeat_) heartbeat(now_ms, out);
+  // The leader too: what a leader before it decided for this broker.
+  read_outbox(out, deadline);
+  if (!engine_) return;
+  // Half the step for the inbox at most: the timers must not starve while
+  // the other brokers keep it full.
+  take_inbox(now_ms, out, now + (deadline - now) / 2);
   if (now >= next_lapse_check_) {
     next_lapse_check_ = now + kLeadCheckEvery;
     forget_lapsed_brokers(out);
@@ -137,15 +130,36 @@ void ClusterNode::tick(int64_t now_ms, Effects& out, Clock::time_point deadline)
   engine_->tick(now_ms, out, deadline);
 }
 
+void ClusterNode::heartbeat(int64_t now_ms, Effects& out) {
+  // A third of the timeout at most: two heartbeats may be late before the broker lapses.
+  next_heartbeat_ = Clock::now() + std::min<std::chrono::milliseconds>(std::chrono::seconds(1),
+                                                                       std::chrono::milliseconds(timeout_ms_ / 3));
+  const bool was_unknown = cluster_.heartbeat(self_, std::max<int64_t>(0, outbox_read_));
+  // A row missing after the first heartbeat: the leader forgot this broker (it lapsed).
+  if (was_unknown && heartbeats_ > 0 && !announcing_) announce(now_ms, out);
+  ++heartbeats_;
+  live_brokers_ = cluster_.live_broker_count(timeout_ms_);
+  if (!engine_) {
+    // Acknowledged still means stored (in the inbox), but a leader that cannot
+    // keep up must not let the inbox grow without bound.
+    const int64_t waiting = cluster_.inbox_size(inbox_limit_);
+    behind_ = waiting >= inbox_limit_ || (behind_ && waiting > inbox_limit_ / 2);
+  } else {
+    behind_ = false;
+  }
+}
+
 void ClusterNode::take_lead(Effects& out) {
   // What the last leader decided for this broker and did not see published yet.
   read_outbox(out, Clock::time_point::max());
-  engine_ = std::make_unique<Engine>(store_, options_);
-  engine_->set_step_budget(step_budget_);
+  auto engine = std::make_unique<Engine>(store_, options_);
+  engine->set_step_budget(step_budget_);
   broker_numbers_.clear();
   for (const auto& s : cluster_.sessions(std::nullopt)) {
-    engine_->restore_session(fleet_conn(s.broker, s.conn), DeviceKey{s.product, s.device}, s.client_id);
+    engine->restore_session(fleet_conn(s.broker, s.conn), DeviceKey{s.product, s.device}, s.client_id);
   }
+  engine_ = std::move(engine);
+  leading_.store(true, std::memory_order_relaxed);
   own_events_queued_ = true;
   next_lapse_check_ = Clock::now();
   out.logs.push_back({LogLevel::Notice, "mosquitto_ota: broker " + self_ +
@@ -155,8 +169,9 @@ void ClusterNode::take_lead(Effects& out) {
 
 void ClusterNode::step_down(Effects& out) {
   engine_.reset();
-  // What it published as leader is not for it to read again.
-  outbox_read_ = outbox_pending_ = cluster_.outbox_head();
+  leading_.store(false, std::memory_order_relaxed);
+  // The outbox cursor stays after what it wrote itself as leader: what the
+  // next leader writes comes after that, and is read from there.
   out.logs.push_back({LogLevel::Warning, "mosquitto_ota: broker " + self_ +
                                              " lost the lead (its database connection was replaced): another "
                                              "broker runs the upgrades now"});
@@ -325,7 +340,7 @@ void ClusterNode::before_commit(Effects& effects) {
       ++kept;
     }
     publishes.resize(kept);
-    cluster_.append_outbox(outbox);
+    outbox_written_ = std::max(outbox_written_, cluster_.append_outbox(outbox));
   }
   if (wrote_inbox) cluster_.notify_inbox();
   if (!outbox.empty()) cluster_.notify_outbox();

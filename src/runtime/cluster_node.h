@@ -18,6 +18,7 @@
 // the devices it held, which reconnect elsewhere.
 //
 // Worker thread only.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -52,12 +53,15 @@ class ClusterNode : public Applier {
   bool behind() const override { return behind_; }
 
   bool leading() const { return engine_ != nullptr; }
+  // Any thread: leading as of the last timer step or event.
+  bool leads() const override { return leading_.load(std::memory_order_relaxed); }
 
  private:
   using Clock = std::chrono::steady_clock;
   // Before this broker's first event or timer step: where it starts reading
   // the outbox, and the announcement that its earlier sessions are gone.
   void start(int64_t now_ms, Effects& out);
+  void heartbeat(int64_t now_ms, Effects& out);
   void take_lead(Effects& out);
   void step_down(Effects& out);
   // Relays an event of this broker's to the leader (or, leading, applies it).
@@ -90,6 +94,7 @@ class ClusterNode : public Applier {
   bool behind_ = false;
   std::chrono::microseconds step_budget_ = std::chrono::microseconds::max();
   std::unique_ptr<Engine> engine_;  // while leading
+  std::atomic<bool> leading_{false};  // engine_ != nullptr, for other threads
   std::unordered_map<std::string, uint64_t> broker_numbers_;  // leader: for fleet_conn
   // This broker's device sessions, as its events said: told again to a leader that forgot them.
   std::map<uint64_t, ConnectionOpened> local_sessions_;
@@ -104,6 +109,7 @@ class ClusterNode : public Applier {
   // The outbox: read up to here (committed), and in the open transaction.
   int64_t outbox_read_ = -1;
   int64_t outbox_pending_ = -1;
+  int64_t outbox_written_ = 0;  // leading: the last entry written in the open transaction
   bool outbox_backlog_ = false;
   // Events relayed in the open transaction: written at once, before it commits.
   std::vector<std::string> relayed_;

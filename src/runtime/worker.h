@@ -100,6 +100,11 @@ class Worker {
   // Any thread: run the timers now (another broker sharing the store has
   // something for this one: runtime/cluster_node.h).
   void poke() EXCLUDES(mutex_);
+  // Any thread: another broker wrote the inbox (for the leader) or the outbox
+  // (for the others): poke() if that is for this broker now.
+  void poke_for(bool inbox_written) EXCLUDES(mutex_) {
+    if (applier_->leads() == inbox_written) poke();
+  }
   // Applies and commits everything submitted, then ends the thread.
   void stop() EXCLUDES(mutex_);
   // After stop(): true when every accepted report was committed.

@@ -49,7 +49,8 @@ class ClusterRepository {
   // The broker is alive, and has read the outbox up to `outbox_seq`. True when
   // its row was missing (first heartbeat, or the leader forgot it meanwhile).
   virtual bool heartbeat(const std::string& broker, int64_t outbox_seq) = 0;
-  // Brokers whose last heartbeat is older than `timeout_ms` by the store's clock.
+  // Brokers whose last heartbeat is older than `timeout_ms` by the store's
+  // clock, and brokers with sessions and no heartbeat at all.
   virtual std::vector<std::string> lapsed_brokers(int64_t timeout_ms) = 0;
   // How many brokers heartbeat within `timeout_ms`, this one included.
   virtual int64_t live_broker_count(int64_t timeout_ms) = 0;
@@ -72,7 +73,8 @@ class ClusterRepository {
     std::optional<std::string> broker;
     std::string body;
   };
-  virtual void append_outbox(const std::vector<OutboxWrite>& messages) = 0;
+  // Returns the seq of the last one (0 for none).
+  virtual int64_t append_outbox(const std::vector<OutboxWrite>& messages) = 0;
   // The entries for `broker` (or for all) after `after_seq`, oldest first, at most `limit`.
   virtual std::vector<OutboxEntry> outbox_after(const std::string& broker, int64_t after_seq, int limit) = 0;
   // The newest entry's seq (0: none).
