@@ -5,7 +5,8 @@
 CREATE TABLE brokers (
   id           text   COLLATE "C" PRIMARY KEY,
   heartbeat_at bigint NOT NULL,
-  outbox_seq   bigint NOT NULL DEFAULT 0   -- the outbox read up to here
+  outbox_seq   bigint NOT NULL DEFAULT 0,  -- the outbox read up to here
+  token        text   NOT NULL DEFAULT ''  -- random, per process: two live brokers with one id differ in it
 );
 
 -- Events a broker relays to the leader, applied and removed in one transaction.

@@ -1,5 +1,7 @@
 #include "pgstorage/pg_cluster.h"
 
+#include <random>
+
 #include "pgstorage/pg_migrate.h"
 #include "pgstorage/pg_rows.h"
 #include "protocol/signatures.h"
@@ -19,7 +21,20 @@ std::string body_at(const PgResult& r, int row, int col) {
 
 std::string as_bytea(const std::string& body) { return "\\x" + to_hex(body); }
 
+// 128 random bits, in hex.
+std::string random_token() {
+  std::random_device device;
+  std::string bytes;
+  for (int i = 0; i < 4; ++i) {
+    const uint32_t word = device();
+    bytes.append(reinterpret_cast<const char*>(&word), sizeof word);
+  }
+  return to_hex(bytes);
+}
+
 }  // namespace
+
+PgCluster::PgCluster(PgConnection& db) : db_(db), token_(random_token()) {}
 
 bool PgCluster::try_lead() {
   if (still_leading()) return true;
@@ -34,13 +49,19 @@ bool PgCluster::still_leading() {
   return leading_;
 }
 
-bool PgCluster::heartbeat(const std::string& broker, int64_t outbox_seq) {
-  // xmax is 0 in a row the statement inserted (not one it updated).
-  PgResult r = db_.query(std::string("INSERT INTO brokers (id, heartbeat_at, outbox_seq) VALUES ($1, ") + kNowMs +
-                             ", $2) ON CONFLICT (id) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at, "
-                             "outbox_seq = EXCLUDED.outbox_seq RETURNING (xmax = 0)",
-                         broker, outbox_seq);
-  return r.bool_at(0, 0);
+ClusterRepository::Heartbeat PgCluster::heartbeat(const std::string& broker, int64_t outbox_seq,
+                                                  int64_t timeout_ms) {
+  // Only this process's row, or one whose process has stopped heartbeating, is
+  // taken over. xmax is 0 in a row the statement inserted (not one it updated).
+  PgResult r = db_.query(std::string("INSERT INTO brokers AS b (id, heartbeat_at, outbox_seq, token) VALUES ($1, ") +
+                             kNowMs +
+                             ", $2, $3) ON CONFLICT (id) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at, "
+                             "outbox_seq = EXCLUDED.outbox_seq, token = EXCLUDED.token "
+                             "WHERE b.token = EXCLUDED.token OR b.heartbeat_at < EXCLUDED.heartbeat_at - $4 "
+                             "RETURNING (xmax = 0)",
+                         broker, outbox_seq, token_, timeout_ms);
+  if (r.rows() == 0) return Heartbeat::Taken;
+  return r.bool_at(0, 0) ? Heartbeat::First : Heartbeat::Again;
 }
 
 std::vector<std::string> PgCluster::lapsed_brokers(int64_t timeout_ms) {

@@ -14,11 +14,11 @@ inline constexpr const char* kPgOutboxChannel = "ota_outbox";
 
 class PgCluster : public ClusterRepository {
  public:
-  explicit PgCluster(PgConnection& db) : db_(db) {}
+  explicit PgCluster(PgConnection& db);
 
   bool try_lead() override;
   bool still_leading() override;
-  bool heartbeat(const std::string& broker, int64_t outbox_seq) override;
+  Heartbeat heartbeat(const std::string& broker, int64_t outbox_seq, int64_t timeout_ms) override;
   std::vector<std::string> lapsed_brokers(int64_t timeout_ms) override;
   int64_t live_broker_count(int64_t timeout_ms) override;
   void forget_broker(const std::string& broker) override;
@@ -40,6 +40,7 @@ class PgCluster : public ClusterRepository {
   PgConnection& db_;
   bool leading_ = false;
   uint64_t lead_session_ = 0;  // the connection's session that holds the lead
+  const std::string token_;    // this process's, in its heartbeats
 };
 
 }  // namespace ota

@@ -134,10 +134,11 @@ void ClusterNode::heartbeat(int64_t now_ms, Effects& out) {
   // A third of the timeout at most: two heartbeats may be late before the broker lapses.
   next_heartbeat_ = Clock::now() + std::min<std::chrono::milliseconds>(std::chrono::seconds(1),
                                                                        std::chrono::milliseconds(timeout_ms_ / 3));
-  const bool was_unknown = cluster_.heartbeat(self_, std::max<int64_t>(0, outbox_read_));
+  const auto beat = cluster_.heartbeat(self_, std::max<int64_t>(0, outbox_read_), timeout_ms_);
   // A row missing after the first heartbeat: the leader forgot this broker (it lapsed).
-  if (was_unknown && heartbeats_ > 0 && !announcing_) announce(now_ms, out);
+  if (beat == ClusterRepository::Heartbeat::First && heartbeats_ > 0 && !announcing_) announce(now_ms, out);
   ++heartbeats_;
+  report_id_clash(beat == ClusterRepository::Heartbeat::Taken, out);
   live_brokers_ = cluster_.live_broker_count(timeout_ms_);
   if (!engine_) {
     // Acknowledged still means stored (in the inbox), but a leader that cannot
@@ -147,6 +148,22 @@ void ClusterNode::heartbeat(int64_t now_ms, Effects& out) {
   } else {
     behind_ = false;
   }
+}
+
+void ClusterNode::report_id_clash(bool taken, Effects& out) {
+  const auto now = Clock::now();
+  if (!taken) {
+    taken_since_ = Clock::time_point();
+    return;
+  }
+  if (taken_since_ == Clock::time_point()) taken_since_ = now;
+  // For a timeout it is this broker's own earlier run (restarted) whose row has not lapsed yet.
+  if (now - taken_since_ <= std::chrono::milliseconds(timeout_ms_) + std::chrono::seconds(2)) return;
+  if (clash_logged_at_ != Clock::time_point() && now - clash_logged_at_ < std::chrono::seconds(30)) return;
+  clash_logged_at_ = now;
+  out.logs.push_back({LogLevel::Error, "mosquitto_ota: another running broker uses the broker id " + self_ +
+                                           ": give each broker its own plugin_opt_broker_id (until then their "
+                                           "devices' presence and their admin answers are mixed up)"});
 }
 
 void ClusterNode::take_lead(Effects& out) {

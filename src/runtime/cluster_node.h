@@ -62,6 +62,9 @@ class ClusterNode : public Applier {
   // the outbox, and the announcement that its earlier sessions are gone.
   void start(int64_t now_ms, Effects& out);
   void heartbeat(int64_t now_ms, Effects& out);
+  // Another live process heartbeats under this broker's id: said in the log
+  // once that has lasted past a restart's overlap.
+  void report_id_clash(bool taken, Effects& out);
   void take_lead(Effects& out);
   void step_down(Effects& out);
   // Relays an event of this broker's to the leader (or, leading, applies it).
@@ -116,6 +119,8 @@ class ClusterNode : public Applier {
   Clock::time_point next_lead_check_{};
   Clock::time_point next_heartbeat_{};
   Clock::time_point next_lapse_check_{};
+  Clock::time_point taken_since_{};
+  Clock::time_point clash_logged_at_{};
 };
 
 }  // namespace ota

@@ -46,9 +46,15 @@ class ClusterRepository {
   // False once the connection that took the lead was lost, so the lead with it.
   virtual bool still_leading() = 0;
 
-  // The broker is alive, and has read the outbox up to `outbox_seq`. True when
-  // its row was missing (first heartbeat, or the leader forgot it meanwhile).
-  virtual bool heartbeat(const std::string& broker, int64_t outbox_seq) = 0;
+  // The broker is alive, and has read the outbox up to `outbox_seq`.
+  enum class Heartbeat {
+    First,  // its row was missing (first heartbeat, or the leader forgot it meanwhile)
+    Again,
+    // Another process heartbeat under this id within `timeout_ms`: the same
+    // broker restarted (for a timeout at most), or two brokers share an id.
+    Taken,
+  };
+  virtual Heartbeat heartbeat(const std::string& broker, int64_t outbox_seq, int64_t timeout_ms) = 0;
   // Brokers whose last heartbeat is older than `timeout_ms` by the store's
   // clock, and brokers with sessions and no heartbeat at all.
   virtual std::vector<std::string> lapsed_brokers(int64_t timeout_ms) = 0;

@@ -325,6 +325,17 @@ TEST_F(ClusterTest, AFollowerKilledLapsesItsDevicesGoOfflineAndReconnectElsewher
   ASSERT_TRUE(job_reaches(admin_a, job, "completed")) << to_string(get_job(admin_a, job));
 }
 
+TEST_F(ClusterTest, TwoRunningBrokersWithOneIdAreToldSo) {
+  auto& a = start_leader("A");
+  auto& twin = start_broker("A");  // e.g. two containers with one host name and the default id
+  const std::string clash = "mosquitto_ota: another running broker uses the broker id A";
+  // A restarted broker overlaps its earlier run's heartbeat for a timeout (3 s here): said after that.
+  ASSERT_TRUE(eventually([&] { return a.log().find(clash) != std::string::npos ||
+                                      twin.log().find(clash) != std::string::npos; },
+                         std::chrono::seconds(15)))
+      << logs();
+}
+
 TEST_F(ClusterTest, PostgresqlRestartedMidRolloutBothBrokersResumeByThemselves) {
   auto& a = start_leader("A");
   auto& b = start_broker("B");

@@ -216,9 +216,16 @@ TEST(ClusterReview, AHeartbeatTellsItsFirstFromTheNext) {
   const std::string url = ota_test::test_pg_server().create_database();
   PgStore store(url);
   ClusterRepository& c = *store.cluster();
-  EXPECT_TRUE(c.heartbeat("X", 0));
-  EXPECT_FALSE(c.heartbeat("X", 0));
+  using Beat = ClusterRepository::Heartbeat;
+  EXPECT_EQ(c.heartbeat("X", 0, 30000), Beat::First);
+  EXPECT_EQ(c.heartbeat("X", 0, 30000), Beat::Again);
   store.repositories().transactions.begin();
-  EXPECT_FALSE(c.heartbeat("X", 1)) << "in a transaction";
+  EXPECT_EQ(c.heartbeat("X", 1, 30000), Beat::Again) << "in a transaction";
   store.repositories().transactions.commit();
+
+  // Another process under the same id: refused while this one's heartbeat is fresh, taken over once it lapsed.
+  PgStore other(url);
+  EXPECT_EQ(other.cluster()->heartbeat("X", 0, 30000), Beat::Taken);
+  EXPECT_EQ(other.cluster()->heartbeat("X", 0, 0), Beat::Again) << "a row older than the timeout is taken over";
+  EXPECT_EQ(c.heartbeat("X", 0, 30000), Beat::Taken) << "and then the first process is the other one";
 }
