@@ -30,6 +30,8 @@ class Applier {
   // True while reports must be refused: what this broker relayed waits for
   // another to apply it, and too much of it already waits.
   virtual bool behind() const { return false; }
+  // The broker stops: the last transaction, after everything accepted.
+  virtual void stopping(int64_t /*now_ms*/, Effects& /*out*/) {}
   // Just before the transaction commits, with all it will publish; and once it committed.
   virtual void before_commit(Effects&) {}
   virtual void after_commit() {}

@@ -11,7 +11,7 @@ enum Kind : char {
   kOpened = 'O',
   kClosed = 'C',
   kAdmin = 'A',
-  kStarted = 'S',
+  kSessionsGone = 'S',
   kOutgoing = 'P',
 };
 
@@ -131,7 +131,7 @@ std::string encode_event(const Event& event) {
       .take();
 }
 
-std::string encode_broker_started() { return FieldWriter(kStarted).take(); }
+std::string encode_sessions_gone() { return FieldWriter(kSessionsGone).take(); }
 
 std::optional<RelayedEvent> decode_event(std::string_view body) {
   FieldReader in(body);
@@ -170,8 +170,8 @@ std::optional<RelayedEvent> decode_event(std::string_view body) {
       out.event = std::move(a);
       break;
     }
-    case kStarted:
-      out.broker_started = true;
+    case kSessionsGone:
+      out.sessions_gone = true;
       break;
     default:
       return std::nullopt;

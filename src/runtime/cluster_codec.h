@@ -12,15 +12,15 @@
 
 namespace ota {
 
-// What a broker relays to the leader: one of its events, or that it started
-// (the sessions it held before are gone).
+// What a broker relays to the leader: one of its events, or that the sessions
+// it held are gone (it started again, or it stops).
 struct RelayedEvent {
-  bool broker_started = false;
+  bool sessions_gone = false;
   Event event{ConnectionClosed{0}};
 };
 
 std::string encode_event(const Event& event);
-std::string encode_broker_started();
+std::string encode_sessions_gone();
 std::optional<RelayedEvent> decode_event(std::string_view body);
 
 std::string encode_outgoing(const Outgoing& message);

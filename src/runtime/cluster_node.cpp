@@ -97,9 +97,14 @@ void ClusterNode::relay(const std::string& body, Event* event, int64_t now_ms, E
   relayed_.push_back(body);
 }
 
+void ClusterNode::stopping(int64_t now_ms, Effects& out) {
+  if (engine_ && !cluster_.still_leading()) step_down(out);
+  relay(encode_sessions_gone(), nullptr, now_ms, out);
+}
+
 void ClusterNode::announce(int64_t now_ms, Effects& out) {
   // The sessions this broker held before (an earlier run, or before the leader forgot it) are gone...
-  relay(encode_broker_started(), nullptr, now_ms, out);
+  relay(encode_sessions_gone(), nullptr, now_ms, out);
   // ...and these are the ones it holds now.
   for (auto& [conn, opened] : local_sessions_) {
     Event event = opened;
@@ -266,7 +271,7 @@ size_t ClusterNode::apply_inbox_chunk(int64_t now_ms, Effects& out, bool one_by_
       continue;
     }
     auto apply_entry = [&] {
-      if (relayed->broker_started) {
+      if (relayed->sessions_gone) {
         forget_sessions(entry.broker);
         // Before its first device: what is published from now on goes to it too.
         if (entry.broker != self_) live_brokers_ = std::max<int64_t>(live_brokers_, 2);

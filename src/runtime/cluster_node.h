@@ -48,6 +48,8 @@ class ClusterNode : public Applier {
   void set_step_budget(std::chrono::microseconds budget) override;
   bool wants_fast_ticks() const override;
   bool rollout_under_way() const override { return engine_ && engine_->rollout_under_way(); }
+  // The sessions this broker held are gone: the others need not wait for its heartbeat to lapse.
+  void stopping(int64_t now_ms, Effects& out) override;
   void before_commit(Effects& effects) override;
   void after_commit() override;
   bool behind() const override { return behind_; }

@@ -346,9 +346,30 @@ void Worker::run() {
       if (timers) last_timers = now;
     }
     if (stopping && !failed_) {
-      MutexLock lock(mutex_);
-      if (queue_.empty()) return;
+      bool done;
+      {
+        MutexLock lock(mutex_);
+        done = queue_.empty();
+      }
+      if (done) {
+        say_goodbye();
+        return;
+      }
     }
+  }
+}
+
+void Worker::say_goodbye() {
+  if (!store_->cluster()) return;  // only brokers sharing a store have something to say
+  try {
+    if (!open_) {
+      transactions_.begin();
+      open_ = true;
+    }
+    applier_->stopping(unix_clock_(), effects_);
+    commit(false);
+  } catch (const std::exception& e) {
+    store_failed(e, {});  // logged; what it said is lost with the broker
   }
 }
 

@@ -158,6 +158,8 @@ class Worker {
   // Runs the timers when due, commits and hands over the effects. False when the store failed.
   bool commit(bool timers_due) EXCLUDES(mutex_);
   void run_timers() EXCLUDES(mutex_);
+  // The last transaction, once everything accepted is committed (Applier::stopping()).
+  void say_goodbye() EXCLUDES(mutex_);
   // The store cannot write: keep what was accepted for a retry, refuse reports.
   void store_failed(const std::exception& e, std::vector<Queued>&& unapplied) EXCLUDES(mutex_);
   void retry() EXCLUDES(mutex_);

@@ -325,6 +325,17 @@ TEST_F(ClusterTest, AFollowerKilledLapsesItsDevicesGoOfflineAndReconnectElsewher
   ASSERT_TRUE(job_reaches(admin_a, job, "completed")) << to_string(get_job(admin_a, job));
 }
 
+TEST_F(ClusterTest, ABrokerStoppedCleanlyTakesItsDevicesOfflineAtOnce) {
+  auto& a = start_leader("A");
+  auto& b = start_broker("B");
+  auto& admin_a = admin(a);
+  booted(b, "d1");
+  ASSERT_TRUE(eventually([&] { return online(admin_a, "d1"); }, kSettle)) << logs();
+  b.stop();
+  // Well before B's heartbeat would lapse (3 s).
+  EXPECT_TRUE(eventually([&] { return !online(admin_a, "d1"); }, std::chrono::milliseconds(1500))) << logs();
+}
+
 TEST_F(ClusterTest, TwoRunningBrokersWithOneIdAreToldSo) {
   auto& a = start_leader("A");
   auto& twin = start_broker("A");  // e.g. two containers with one host name and the default id

@@ -14,7 +14,7 @@ TEST(ClusterCodec, EveryEventReadsBackAsItWasWritten) {
   Report status = to_report(sv, 1700000000123);
   auto back = decode_event(encode_event(status));
   ASSERT_TRUE(back);
-  EXPECT_FALSE(back->broker_started);
+  EXPECT_FALSE(back->sessions_gone);
   const auto& s = std::get<Report>(back->event);
   EXPECT_EQ(s.kind, ReportKind::Status);
   EXPECT_EQ(s.device.username(), "p1/d1");
@@ -66,9 +66,9 @@ TEST(ClusterCodec, EveryEventReadsBackAsItWasWritten) {
   request.correlation_data.reset();
   EXPECT_FALSE(std::get<AdminRequest>(decode_event(encode_event(request))->event).correlation_data);
 
-  auto started = decode_event(encode_broker_started());
+  auto started = decode_event(encode_sessions_gone());
   ASSERT_TRUE(started);
-  EXPECT_TRUE(started->broker_started);
+  EXPECT_TRUE(started->sessions_gone);
 }
 
 TEST(ClusterCodec, AMessageReadsBackAsItWasWrittenAndIsPublishedWhereItIsRead) {
