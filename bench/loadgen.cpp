@@ -1,12 +1,15 @@
 // Load generator: many simulated IotHub devices on one epoll loop, real MQTT
 // (libmosquitto, no threads of its own).
 //
-//   loadgen ingest PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW [STATUS_EVERY]
+//   loadgen ingest PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW [STATUS_EVERY [PROTOCOL]]
 //     COUNT devices report progress as fast as the broker acknowledges, WINDOW
 //     messages in flight each, for SECONDS; with STATUS_EVERY, every such report
 //     of a device is a status report instead (a new app_ver each time). Prints
 //     "acked T_ms N S" (all reports, status reports) every 50 ms and a summary.
-//   loadgen telemetry PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW
+//     PROTOCOL 5: MQTT 5 (default 3.1.1), and a report refused (PUBACK reason
+//     >= 128) is counted and sent again at once, as a device would, instead of
+//     the connection being closed (MQTT 3.1.1 has no refusal).
+//   loadgen telemetry PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW [0 [PROTOCOL]]
 //     The same load on topics the plugin does not own: ordinary telemetry,
 //     telemetry/{product}/{device}/{n} (n cycles over 8 sensors) with a small
 //     JSON payload.
@@ -62,6 +65,8 @@ struct Load {
   std::string version;
   long acked = 0;
   long acked_status = 0;
+  long refused = 0;  // MQTT 5: PUBACKs with a reason >= 128
+  int protocol = MQTT_PROTOCOL_V311;
   long sent = 0;
   long upgraded = 0;
   long connected = 0;
@@ -151,6 +156,23 @@ void on_connect(mosquitto*, void* obj, int rc) {
   if (d->load->mode == "devices") publish_version(d, d->boot_version);
 }
 
+void on_publish(mosquitto*, void* obj, int mid);
+
+// MQTT 5: a refused report is not acknowledged; it goes again in its place in the window.
+void on_publish_v5(mosquitto* mosq, void* obj, int mid, int reason, const mosquitto_property*) {
+  auto* d = static_cast<Device*>(obj);
+  if (reason < 128 || !d->load->streaming) {
+    on_publish(mosq, obj, mid);
+    return;
+  }
+  ++d->load->refused;
+  --d->in_flight;
+  auto status = std::find(d->status_mids.begin(), d->status_mids.end(), mid);
+  if (status != d->status_mids.end()) d->status_mids.erase(status);
+  --d->load->sent;  // sent again below: counted once
+  if (d->load->running) publish_report(d);
+}
+
 void on_publish(mosquitto*, void* obj, int mid) {
   auto* d = static_cast<Device*>(obj);
   if (!d->load->streaming) {
@@ -224,8 +246,8 @@ void update_interest(int epfd, Device* d) {
 
 int main(int argc, char** argv) {
   if (argc < 7) {
-    fprintf(stderr, "usage: loadgen ingest PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW [STATUS_EVERY]\n"
-                    "       loadgen telemetry PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW\n"
+    fprintf(stderr, "usage: loadgen ingest PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW [STATUS_EVERY [PROTOCOL]]\n"
+                    "       loadgen telemetry PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW [0 [PROTOCOL]]\n"
                     "       loadgen devices PORT PRODUCT FIRST COUNT VERSION SECONDS\n");
     return 1;
   }
@@ -243,6 +265,7 @@ int main(int argc, char** argv) {
     load.qos = argc > 7 ? atoi(argv[7]) : 1;
     load.window = argc > 8 ? atoi(argv[8]) : 10;
     load.status_every = argc > 9 ? atoi(argv[9]) : 0;
+    if (argc > 10 && atoi(argv[10]) == 5) load.protocol = MQTT_PROTOCOL_V5;
   } else {
     load.version = argv[6];
     seconds = argc > 7 ? atof(argv[7]) : 120;
@@ -287,7 +310,12 @@ int main(int argc, char** argv) {
     mosquitto_username_pw_set(d.mosq, username.c_str(), "secret");
     mosquitto_max_inflight_messages_set(d.mosq, 0);  // the window below is the limit
     mosquitto_connect_callback_set(d.mosq, on_connect);
-    mosquitto_publish_callback_set(d.mosq, on_publish);
+    mosquitto_int_option(d.mosq, MOSQ_OPT_PROTOCOL_VERSION, load.protocol);
+    if (load.protocol == MQTT_PROTOCOL_V5) {
+      mosquitto_publish_v5_callback_set(d.mosq, on_publish_v5);
+    } else {
+      mosquitto_publish_callback_set(d.mosq, on_publish);
+    }
     mosquitto_message_callback_set(d.mosq, on_message);
     int tries = 0;
     while (mosquitto_connect(d.mosq, "127.0.0.1", load.port, 60) != MOSQ_ERR_SUCCESS) {
@@ -370,8 +398,10 @@ int main(int argc, char** argv) {
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   if (load.streaming) {
     printf("acked %lld %ld %ld\n", static_cast<long long>(last_ack_ms), load.acked, load.acked_status);
-    printf("summary acked=%ld acked_status=%ld sent=%ld seconds=%.3f rate=%.0f last_ack_ms=%lld max_ack_gap_ms=%.1f\n", load.acked,
-           load.acked_status, load.sent, elapsed, load.acked / elapsed, static_cast<long long>(last_ack_ms), load.max_ack_gap_ms);
+    printf("summary acked=%ld acked_status=%ld sent=%ld seconds=%.3f rate=%.0f last_ack_ms=%lld max_ack_gap_ms=%.1f "
+           "refused=%ld\n",
+           load.acked, load.acked_status, load.sent, elapsed, load.acked / elapsed, static_cast<long long>(last_ack_ms),
+           load.max_ack_gap_ms, load.refused);
   } else {
     printf("summary upgraded=%ld of %d seconds=%.3f\n", load.upgraded, count, elapsed);
   }

@@ -169,6 +169,26 @@ class PgServer:
         return ("PostgreSQL " + s.pop("server_version") + ", " + ", ".join(f"{k}={v}" for k, v in s.items()) +
                 f", data in {self.dir} ({where}), loopback port {self.port}")
 
+    def cpu_seconds(self):
+        """CPU time of the whole server: the postmaster, its live processes and those that exited."""
+        with open(os.path.join(self.dir, "data", "postmaster.pid")) as f:
+            postmaster = int(f.readline())
+        total = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            pid, ppid = int(entry), int(fields[1])
+            if pid == postmaster:
+                total += sum(int(x) for x in fields[11:15])  # its own time and its waited-for children's
+            elif ppid == postmaster:
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
     def log(self):
         text = ""
         for name in ("commands.log", "server.log"):
