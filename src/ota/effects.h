@@ -15,6 +15,9 @@ struct Outgoing {
   std::string payload;
   int qos = 1;
   std::optional<std::string> correlation_data;
+  // Brokers sharing a store (runtime/cluster_node.h): published on that broker
+  // only ("": this one), as an answer is; none: on every broker.
+  std::optional<std::string> only_on{};
 };
 
 enum class LogLevel { Info, Notice, Warning, Error };

@@ -118,6 +118,7 @@ void PgConnection::reconnect_if_lost() {
                   "08001", true);
   }
   prepared_.clear();  // the server forgot them with the old session
+  ++sessions_;
   set_up_session();
 }
 

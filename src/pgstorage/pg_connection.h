@@ -82,6 +82,9 @@ class PgConnection {
   // replaced (what the transaction did is gone with it: the statement fails).
   void reconnect_if_lost();
   void set_in_transaction(bool in) { in_transaction_ = in; }
+  // Which server session this is: one more at each reconnection (what a
+  // session held, such as an advisory lock, stayed with the old one).
+  uint64_t session_number() const { return sessions_; }
   // For a connection that only reads (the broker thread's): a statement that
   // finds the connection lost (the server restarted since the last one) is
   // run once more on a new connection.
@@ -117,6 +120,7 @@ class PgConnection {
   void run_session_statement(const SessionStatement& statement);
   bool in_transaction_ = false;
   bool retry_reads_once_ = false;
+  uint64_t sessions_ = 1;
 };
 
 }  // namespace ota

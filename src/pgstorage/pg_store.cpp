@@ -13,12 +13,8 @@ PgStore::PgStore(const std::string& url, int progress_history)
       jobs_(database_.connection()),
       executions_(database_.connection()),
       history_(database_.connection()),
-      admin_requests_(database_.connection()) {
-  // Several brokers on one database would each run the timers: until they
-  // share the work, the second is refused (at start, and after a reconnection).
-  database_.connection().on_connect("SELECT pg_try_advisory_lock(" + std::to_string(kPgWriterLock) + ")",
-                                    "another broker already uses this database: give each broker its own database");
-}
+      admin_requests_(database_.connection()),
+      cluster_(database_.connection()) {}
 
 PgStore::PgStore(const std::string& url, ReadOnly)
     : name_(redacted_url(url)),
@@ -28,6 +24,7 @@ PgStore::PgStore(const std::string& url, ReadOnly)
       jobs_(database_.connection()),
       executions_(database_.connection()),
       history_(database_.connection()),
-      admin_requests_(database_.connection()) {}
+      admin_requests_(database_.connection()),
+      cluster_(database_.connection()) {}
 
 }  // namespace ota

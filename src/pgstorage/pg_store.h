@@ -5,6 +5,7 @@
 #include <string>
 
 #include "pgstorage/pg_admin_requests.h"
+#include "pgstorage/pg_cluster.h"
 #include "pgstorage/pg_database.h"
 #include "pgstorage/pg_devices.h"
 #include "pgstorage/pg_executions.h"
@@ -31,6 +32,8 @@ class PgStore : public Store {
   // PostgreSQL keeps itself (autovacuum); a lost connection is taken up by begin().
   std::string upkeep() override { return {}; }
   std::string name() const override { return name_; }
+  // The writer's: several brokers may share the database.
+  ClusterRepository* cluster() override { return &cluster_; }
 
   PgDatabase& database() { return database_; }
   int schema_version() const { return database_.schema_version(); }
@@ -44,6 +47,7 @@ class PgStore : public Store {
   PgExecutions executions_;
   PgHistory history_;
   PgAdminRequests admin_requests_;
+  PgCluster cluster_;
 };
 
 }  // namespace ota

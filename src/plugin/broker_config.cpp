@@ -1,6 +1,7 @@
 #include "plugin/broker_config.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -28,6 +29,7 @@ void read_file(const std::string& path, BrokerConfigFacts& facts, int depth) {
     if (!(words >> key >> value)) continue;
     if (key == "per_listener_settings") facts.per_listener_settings = value == "true";
     if (key == "plugin" || key == "auth_plugin") facts.plugins.push_back(value);
+    if ((key == "listener" || key == "port") && facts.first_port == 0) facts.first_port = std::atoi(value.c_str());
     if (key == "include_dir" && depth < 4) {
       // Mosquitto reads the *.conf files of the directory in name order.
       std::vector<std::string> files;

@@ -245,7 +245,7 @@ int on_control(int, void* event_data, void* user_data) {
       deliver_effects(st, std::move(out));
       return MOSQ_ERR_SUCCESS;
     }
-    if (st.worker->idle() && !parsed(request).writes()) {
+    if (st.reader && st.worker->idle() && !parsed(request).writes()) {
       // Everything accepted so far is committed: answer from the read-only
       // connection now, instead of at the broker's next tick, unless it would
       // hold the broker thread longer than a small budget of work allows.

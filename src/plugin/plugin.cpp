@@ -6,11 +6,15 @@
 
 #include <dlfcn.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <filesystem>
 
 #include "plugin/api_version.h"
 #include "plugin/broker_config.h"
 #include "plugin/plugin_state.h"
+#include "pgstorage/pg_cluster.h"
 #include "plugin/store_opening.h"
 
 namespace {
@@ -36,6 +40,14 @@ std::string own_path() {
   Dl_info info{};
   if (!dladdr(reinterpret_cast<void*>(&own_path), &info) || !info.dli_fname) return {};
   return info.dli_fname;
+}
+
+// The name of a broker sharing the database when plugin_opt_broker_id does not give one.
+std::string default_broker_id() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::snprintf(host, sizeof host, "broker");
+  const int port = ota::read_broker_config().first_port;
+  return std::string(host) + ":" + std::to_string(port > 0 ? port : 1883);
 }
 
 // Warnings about broker settings under which the plugin cannot keep its promises.
@@ -80,6 +92,9 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
       mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: bad configuration: %s", parsed.error.c_str());
       return MOSQ_ERR_INVAL;
     }
+    if (!parsed.options.db_url.empty() && parsed.options.broker_id.empty()) {
+      parsed.options.broker_id = default_broker_id();
+    }
     auto state = std::make_unique<ota::PluginState>(parsed.options);
     ota::OpenedStore store;
     try {
@@ -88,9 +103,26 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
       mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: %s", e.what());
       return MOSQ_ERR_UNKNOWN;
     }
+    state->shared_store = store.writer->cluster() != nullptr;
     state->worker = std::make_unique<ota::Worker>(std::move(store.writer), state->options, ota::unix_ms);
+    if (state->shared_store) {
+      try {
+        ota::Worker* worker = state->worker.get();
+        state->listener = std::make_unique<ota::PgListener>(
+            state->options.db_url, std::vector<std::string>{ota::kPgInboxChannel, ota::kPgOutboxChannel},
+            [worker] { worker->poke(); });
+      } catch (const std::exception& e) {
+        mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: cannot use database %s (plugin_opt_db_url): %s",
+                             store.where.c_str(), e.what());
+        return MOSQ_ERR_UNKNOWN;
+      }
+      mosquitto_log_printf(MOSQ_LOG_INFO,
+                           "mosquitto_ota: broker %s may share the database with other brokers; one leads, each "
+                           "heartbeats (timeout %d s)",
+                           state->options.broker_id.c_str(), state->options.broker_timeout_seconds);
+    }
     state->read_connection = std::move(store.reader);
-    state->reader.emplace(state->read_connection->repositories().readers());
+    if (state->read_connection) state->reader.emplace(state->read_connection->repositories().readers());
     state->id = identifier;
     for (const auto& r : kRegistrations) {
       if (mosquitto_callback_register(identifier, r.event, r.callback, r.event_data, state.get()) != MOSQ_ERR_SUCCESS) {
@@ -122,6 +154,7 @@ __attribute__((visibility("default"))) int mosquitto_plugin_cleanup(void* user_d
   if (!state) return MOSQ_ERR_SUCCESS;
   try {
     for (const auto& r : kRegistrations) mosquitto_callback_unregister(state->id, r.event, r.callback, r.event_data);
+    state->listener.reset();
     state->worker->stop();  // commits everything accepted so far
     auto rest = state->worker->take_ready();
     ota::log_lines(rest.logs);

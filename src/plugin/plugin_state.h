@@ -8,6 +8,7 @@
 
 #include "protocol/acl_rules.h"
 #include "plugin/log_budget.h"
+#include "pgstorage/pg_listener.h"
 #include "protocol/options.h"
 #include "ota/presence.h"
 #include "protocol/reports.h"
@@ -33,9 +34,14 @@ struct PluginState {
   std::unique_ptr<Worker> worker;
   // Queries are answered here, at once, when the worker has nothing pending:
   // a read-only connection and the broker thread's own view of who is online.
-  std::unique_ptr<Store> read_connection;  // read-only
+  std::unique_ptr<Store> read_connection;  // read-only; none on a database brokers may share
   std::optional<StoreReaders> reader;  // read_connection's readers: all the broker thread may touch
   Presence presence;
+  // Brokers sharing a PostgreSQL database: every admin request goes to the
+  // worker (the leader answers it, knowing the whole fleet), and the worker is
+  // woken when another broker has something for this one.
+  bool shared_store = false;
+  std::unique_ptr<PgListener> listener;
   mosquitto_plugin_id_t* id = nullptr;
   // Device logins and the sessions proven authenticated, by the broker's client object.
   Sessions sessions;

@@ -16,7 +16,8 @@ OpenedStore open_postgresql(const Options& options) {
     auto writer = std::make_unique<PgStore>(options.db_url, options.progress_history);
     s.schema_version = writer->schema_version();
     s.writer = std::move(writer);
-    s.reader = std::make_unique<PgStore>(options.db_url, PgStore::ReadOnly{});
+    // No reader: brokers that may share the database send every admin
+    // request to the worker (only the leader knows who is online fleet-wide).
   } catch (const std::exception& e) {
     // PgError's messages show URLs without their password already.
     throw std::runtime_error("cannot use database " + s.where + " (plugin_opt_db_url): " +

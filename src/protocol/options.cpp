@@ -1,5 +1,6 @@
 #include "protocol/options.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 
@@ -34,6 +35,7 @@ OptionsResult parse_options(const std::vector<std::pair<std::string, std::string
   OptionsResult r;
   Options& o = r.options;
   bool db_path_given = false;
+  bool cluster_option_given = false;
   for (const auto& option : raw) {
     const std::string& key = option.first;
     const std::string& value = option.second;
@@ -52,6 +54,16 @@ OptionsResult parse_options(const std::vector<std::pair<std::string, std::string
         r.error = "plugin_opt_db_url must be a postgresql:// URL";
       }
       o.db_url = value;
+    } else if (key == "broker_id") {
+      if (value.empty() || value.size() > 128 ||
+          !std::all_of(value.begin(), value.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; })) {
+        r.error = "plugin_opt_broker_id \"" + value + "\" must be 1-128 printable ASCII characters, no spaces";
+      }
+      o.broker_id = value;
+      cluster_option_given = true;
+    } else if (key == "broker_timeout_seconds") {
+      if (integer(2, 3600)) o.broker_timeout_seconds = static_cast<int>(n);
+      cluster_option_given = true;
     } else if (key == "admin_usernames") {
       o.admin_usernames.clear();
       size_t start = 0;
@@ -100,6 +112,11 @@ OptionsResult parse_options(const std::vector<std::pair<std::string, std::string
       r.error = "unknown option plugin_opt_" + key;
     }
     if (!r.error.empty()) return r;
+  }
+  if (cluster_option_given && o.db_url.empty()) {
+    r.error = "plugin_opt_broker_id and plugin_opt_broker_timeout_seconds need plugin_opt_db_url: only brokers "
+              "sharing a PostgreSQL database have a name and a heartbeat";
+    return r;
   }
   if (db_path_given && !o.db_url.empty()) {
     r.error = "plugin_opt_db_path and plugin_opt_db_url exclude each other: the store is a SQLite file or a PostgreSQL database";

@@ -16,6 +16,12 @@ struct Options {
   std::string db_path = "/var/lib/mosquitto/ota.db";
   // db_url: a PostgreSQL database (postgresql://...) instead of the SQLite file at db_path.
   std::string db_url;
+  // With db_url, several brokers may share the database (store/cluster.h):
+  // broker_id names this one (the plugin makes one from the host name and
+  // port when it is empty); a broker whose heartbeat is older than
+  // broker_timeout_seconds no longer counts, nor do the devices it held.
+  std::string broker_id;
+  int broker_timeout_seconds = 30;
   std::vector<std::string> admin_usernames;
   int flush_ms = 200;
   int resend_seconds = 60;

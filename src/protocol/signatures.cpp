@@ -1,7 +1,9 @@
 #include "protocol/signatures.h"
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
+#include <openssl/x509.h>
 
 #include <fstream>
 #include <sstream>
@@ -42,6 +44,39 @@ std::string read_file(const std::string& path, const char* what) {
 
 std::unique_ptr<BIO, BioFree> memory_bio(std::string_view text) {
   return std::unique_ptr<BIO, BioFree>(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+}
+
+// The next "PUBLIC KEY" block of `bio` (other blocks are skipped), null at the
+// end. A damaged block is refused rather than dropped: the vendor it names would
+// silently not be trusted. (PEM_read_bio_PUBKEY tells neither apart from the end.)
+Pkey next_public_key(BIO* bio, size_t number) {
+  const auto damaged = [number] {
+    return std::runtime_error("key " + std::to_string(number) + " is not a PEM public key");
+  };
+  while (true) {
+    ERR_clear_error();
+    char* name = nullptr;
+    char* header = nullptr;
+    unsigned char* data = nullptr;
+    long len = 0;
+    if (PEM_read_bio(bio, &name, &header, &data, &len) != 1) {
+      const unsigned long error = ERR_peek_last_error();
+      ERR_clear_error();
+      if (ERR_GET_LIB(error) == ERR_LIB_PEM && ERR_GET_REASON(error) == PEM_R_NO_START_LINE) return nullptr;
+      throw damaged();
+    }
+    const bool is_public_key = std::string_view(name) == PEM_STRING_PUBLIC;
+    const unsigned char* p = data;
+    Pkey key(is_public_key ? d2i_PUBKEY(nullptr, &p, len) : nullptr);
+    const bool whole = p == data + len;
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(data);
+    ERR_clear_error();
+    if (!is_public_key) continue;
+    if (!key || !whole) throw damaged();
+    return key;
+  }
 }
 
 bool is_p256(EVP_PKEY* key) {
@@ -218,7 +253,7 @@ VerifyingKeys VerifyingKeys::from_pem(std::string_view pem) {
   VerifyingKeys keys;
   auto bio = memory_bio(pem);
   while (true) {
-    Pkey key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+    Pkey key = next_public_key(bio.get(), keys.keys_.size() + 1);
     if (!key) break;
     const bool ed25519 = EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_ED25519;
     if (!ed25519 && !is_p256(key.get())) {

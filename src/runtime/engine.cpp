@@ -82,6 +82,7 @@ void Engine::on_admin(AdminRequest& request, int64_t now_ms, Effects& out) {
   Outgoing response;
   response.topic = request.response_topic;
   response.correlation_data = request.correlation_data;
+  response.only_on = request.origin;  // the requester is a client of that broker
   // A QoS 2 request that changes state runs once, however often it is retransmitted.
   std::optional<std::string> replay_key;
   const ParsedAdminRequest& body = parsed(request);

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <utility>
 
 #include "admin/admin_api.h"
+#include "runtime/cluster_node.h"
 #include "store/store_error.h"
 
 namespace ota {
@@ -47,6 +49,13 @@ int64_t seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t).count();
 }
 
+std::unique_ptr<Applier> applier_for(Store& store, const Options& options) {
+  if (ClusterRepository* cluster = store.cluster()) {
+    return std::make_unique<ClusterNode>(store.repositories(), *cluster, options);
+  }
+  return std::make_unique<Engine>(store.repositories(), options);
+}
+
 }  // namespace
 
 int64_t unix_ms() {
@@ -62,9 +71,9 @@ Worker::Worker(std::unique_ptr<Store> store, const Options& options, UnixClock c
       max_wait_(window_),
       store_(std::move(store)),
       transactions_(store_->repositories().transactions),
-      engine_(store_->repositories(), options_),
+      applier_(applier_for(*store_, options_)),
       capacity_(current_capacity()) {
-  engine_.set_step_budget(budget_ / 2);  // a fill chunk's rows are committed in the same step
+  applier_->set_step_budget(budget_ / 2);  // a fill chunk's rows are committed in the same step
   const std::string upkeep_error = store_->upkeep();  // SQLite: the checkpoints start before the first commit
   if (!upkeep_error.empty()) {
     MutexLock lock(mutex_);
@@ -230,6 +239,14 @@ Effects Worker::take_ready() {
   return out;
 }
 
+void Worker::poke() {
+  {
+    MutexLock lock(mutex_);
+    poked_ = true;
+  }
+  wake_.notify_one();
+}
+
 void Worker::stop() {
   hand_over();
   {
@@ -271,6 +288,7 @@ void Worker::run() {
   while (true) {
     const auto timers_at = last_timers + timer_period();
     bool stopping;
+    bool poked;
     bool commit_now = false;
     {
       MutexLock lock(mutex_);
@@ -280,14 +298,16 @@ void Worker::run() {
         // Reports gather in the open transaction until it is due, half the
         // capacity is pending, or something urgent comes.
         lock.wait_until(wake_, std::min(timers_at, commit_due()),
-                        [this]() REQUIRES(mutex_) { return stopping_ || urgent_ || commit_now_; });
+                        [this]() REQUIRES(mutex_) { return stopping_ || urgent_ || commit_now_ || poked_; });
       } else {
         waiting_for_work_ = true;
-        lock.wait_until(wake_, timers_at,
-                        [this]() REQUIRES(mutex_) { return stopping_ || !queue_.empty() || !inbox_.empty(); });
+        lock.wait_until(wake_, timers_at, [this]() REQUIRES(mutex_) {
+          return stopping_ || poked_ || !queue_.empty() || !inbox_.empty();
+        });
         waiting_for_work_ = false;
       }
       stopping = stopping_;
+      poked = std::exchange(poked_, false);
       if (!failed_) {
         std::swap(events, queue_);
         std::swap(reports, inbox_);
@@ -310,7 +330,7 @@ void Worker::run() {
     batch.clear();
     if (failed_) continue;
     const auto now = Clock::now();
-    const bool timers = now >= last_timers + timer_period();
+    const bool timers = poked || now >= last_timers + timer_period();
     const bool due = stopping || commit_now || !effects_.empty() || now >= commit_due();
     if (timers || (open_ && due)) {
       commit(timers);
@@ -325,7 +345,7 @@ void Worker::run() {
 
 int64_t Worker::current_capacity() const {
   const int64_t capacity = cost_.capacity(budget_);
-  if (!engine_.rollout_under_way()) return capacity;
+  if (!applier_->rollout_under_way()) return capacity;
   // Any report may be a transition now: room for what those cost, whatever the mix so far was.
   EventCost worst(cost_.us_per_event() + transition_cost_.us_per_event());
   return std::min(capacity, worst.capacity(budget_));
@@ -418,7 +438,7 @@ Worker::Applied Worker::apply_one(Queued& item, int64_t now_ms) {
       transactions_.rollback_to();
       effects_.publishes.resize(publishes);
       effects_.logs.resize(logs);
-      engine_.resync();
+      applier_->resync();
       drop(item, e);
       return Applied::Dropped;
     }
@@ -428,14 +448,14 @@ Worker::Applied Worker::apply_one(Queued& item, int64_t now_ms) {
     open_ = false;
     effects_ = Effects();
     txn_work_ = {};
-    engine_.resync();
+    applier_->resync();
     careful_ = true;
     drop(item, e);
     return Applied::RolledBack;
   };
   if (careful_) transactions_.savepoint();
   try {
-    engine_.handle(item.event, now_ms, effects_);
+    applier_->handle(item.event, now_ms, effects_);
     if (careful_) transactions_.release();
   } catch (const StoreError& e) {
     if (e.storage_fault()) throw;
@@ -465,14 +485,14 @@ void Worker::run_timers() {
     transactions_.rollback_to();
     effects_.publishes.resize(publishes);
     effects_.logs.resize(logs);
-    engine_.resync();
+    applier_->resync();
     MutexLock lock(mutex_);
     ready_locked().logs.push_back({LogLevel::Error, std::string("mosquitto_ota: timers failed, nothing of them kept: ") +
                                                 e.what()});
   };
   transactions_.savepoint();
   try {
-    engine_.tick(unix_clock_(), effects_, Clock::now() + budget_);
+    applier_->tick(unix_clock_(), effects_, Clock::now() + budget_);
     transactions_.release();
   } catch (const StoreError& e) {
     if (e.storage_fault()) throw;
@@ -492,6 +512,7 @@ bool Worker::commit(bool timers_due) {
       open_ = true;
     }
     if (timers_due) run_timers();
+    applier_->before_commit(effects_);
     const auto started = Clock::now();
     transactions_.commit();
     open_ = false;
@@ -500,6 +521,7 @@ bool Worker::commit(bool timers_due) {
     store_failed(e, {});
     return false;
   }
+  applier_->after_commit();
   int64_t events = static_cast<int64_t>(txn_.size());
   size_t bytes = 0;
   int barriers = 0;
@@ -565,7 +587,7 @@ void Worker::store_failed(const std::exception& e, std::vector<Queued>&& unappli
   txn_.clear();
   std::move(unapplied.begin(), unapplied.end(), std::back_inserter(retry_));
   try {
-    engine_.resync();
+    applier_->resync();
     resync_needed_ = false;
   } catch (const std::exception&) {
     resync_needed_ = true;  // before the retry
@@ -594,7 +616,7 @@ void Worker::store_failed(const std::exception& e, std::vector<Queued>&& unappli
 void Worker::retry() {
   if (resync_needed_) {
     try {
-      engine_.resync();
+      applier_->resync();
       resync_needed_ = false;
     } catch (const std::exception&) {
       retry_at_ = Clock::now() + kRetryEvery;

@@ -62,6 +62,7 @@
 #include "protocol/mutex.h"
 #include "protocol/thread_annotations.h"
 #include "store/repositories.h"
+#include "runtime/applier.h"
 #include "runtime/engine.h"
 #include "runtime/event_cost.h"
 #include "runtime/report_batch.h"
@@ -96,6 +97,9 @@ class Worker {
   bool idle() const EXCLUDES(mutex_);
   // Broker thread: what is committed and ready to publish or log.
   Effects take_ready() EXCLUDES(mutex_);
+  // Any thread: run the timers now (another broker sharing the store has
+  // something for this one: runtime/cluster_node.h).
+  void poke() EXCLUDES(mutex_);
   // Applies and commits everything submitted, then ends the thread.
   void stop() EXCLUDES(mutex_);
   // After stop(): true when every accepted report was committed.
@@ -156,7 +160,7 @@ class Worker {
   Clock::time_point commit_due() const { return oldest_at_ + window_; }
   // How often the engine's timers run. Worker thread only: it asks the engine.
   std::chrono::milliseconds timer_period() const {
-    return std::chrono::milliseconds(engine_.wants_fast_ticks() ? 10 : 100);
+    return std::chrono::milliseconds(applier_->wants_fast_ticks() ? 10 : 100);
   }
 
   // Set before the thread starts, then read-only.
@@ -168,7 +172,8 @@ class Worker {
   // Worker thread only (the constructor, and stop() once the thread ended, aside).
   std::unique_ptr<Store> store_;
   Transactions& transactions_;
-  Engine engine_;
+  // The Engine, or a ClusterNode when brokers share the store.
+  std::unique_ptr<Applier> applier_;
   EventCost cost_;
   // What applying an event that moves an execution (it has a message to send)
   // costs: while a rollout is under way the capacity counts every report as
@@ -211,6 +216,7 @@ class Worker {
   }
   bool stopping_ GUARDED_BY(mutex_) = false;
   bool urgent_ GUARDED_BY(mutex_) = false;      // an event that wants an answer or a send is queued
+  bool poked_ GUARDED_BY(mutex_) = false;       // poke(): the timers run now
   bool commit_now_ GUARDED_BY(mutex_) = false;  // half the capacity is pending: commit without waiting for the window
   Clock::time_point first_queued_at_ GUARDED_BY(mutex_);  // when the oldest queued event came
   int64_t pending_ GUARDED_BY(mutex_) = 0;       // submitted, not yet committed

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "protocol/reports.h"
+#include "store/cluster.h"
 #include "store/records.h"
 
 namespace ota {
@@ -203,6 +204,8 @@ class Store {
   virtual std::string upkeep() = 0;
   // What the log calls it: the file, or the URL without its password.
   virtual std::string name() const = 0;
+  // A store several brokers share (store/cluster.h); none for one broker's own.
+  virtual ClusterRepository* cluster() { return nullptr; }
 };
 
 }  // namespace ota

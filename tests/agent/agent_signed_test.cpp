@@ -75,6 +75,9 @@ TEST_F(AgentSignedTest, ACommandSignedByAnotherBrokerKeyIsRefusedAndReported) {
   expect_execution(job, "failed", "error");
   EXPECT_EQ(execution_field(job, "desc"), "refused: command signed by unknown key " + ota::key_id(broker_key.get()) +
                                               " (expected " + ota::key_id(stranger.get()) + ")");
+  // Reported as progress -4 (docs/protocol.md 3.9).
+  const std::string history = to_string(get_execution(job, "d1")["data"]["history"]);
+  EXPECT_NE(history.find(R"("progress":-4)"), std::string::npos) << history;
   EXPECT_TRUE(server->requests().empty());
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/installs.log"));
 }

@@ -9,19 +9,12 @@ namespace {
 class CliTlsTest : public CliTest {
  protected:
   BrokerConfig config() override {
-    // A self-signed certificate for localhost: the broker's, and the CA the tool trusts.
-    EXPECT_EQ(system(("cd " + dir.path() +
-                      " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1"
-                      " -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1"
-                      " -keyout server.key -out server.crt 2>/dev/null"
-                      " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1"
-                      " -subj /CN=localhost -keyout other.key -out other.crt 2>/dev/null")
-                         .c_str()),
-              0);
+    // Self-signed certificates for localhost: the broker's, and another the tool may be given.
+    EXPECT_TRUE(make_test_certificate(dir.path(), "server"));
+    EXPECT_TRUE(make_test_certificate(dir.path(), "other"));
     tls_port = free_port();
     auto c = CliTest::config();
-    c.extra_lines = {"listener " + std::to_string(tls_port) + " 127.0.0.1", "cafile " + dir.path() + "/server.crt",
-                     "certfile " + dir.path() + "/server.crt", "keyfile " + dir.path() + "/server.key"};
+    c.extra_lines = tls_listener_lines(tls_port, dir.path(), "server");
     return c;
   }
   int tls_port = 0;

@@ -95,17 +95,6 @@ TEST(PostgresqlStart, AnUnreachableServerOrABadUrlStopsTheBrokerWithoutShowingTh
   EXPECT_NE(log.find("plugin_opt_db_path and plugin_opt_db_url exclude each other"), std::string::npos) << log;
 }
 
-TEST_F(PostgresqlTest, ASecondBrokerOnTheSameDatabaseIsRefusedAtStart) {
-  // Several brokers sharing one database are not built yet: each would run the timers.
-  TempDir other_dir;
-  BrokerProcess other_broker(other_dir.path(), config());  // the same db_url
-  EXPECT_FALSE(other_broker.start());
-  EXPECT_NE(other_broker.log().find("another broker already uses this database"), std::string::npos)
-      << other_broker.log();
-  booted("d1");
-  EXPECT_TRUE(eventually([&] { return get_device("p1", "d1").HasMember("data"); })) << "the first broker goes on";
-}
-
 TEST_F(PostgresqlTest, PostgresqlRestartedMidRolloutRefusesReportsMeanwhileAndTheRolloutResumes) {
   auto& d1 = booted("d1");
   auto& d2 = booted("d2");

@@ -112,24 +112,40 @@ TEST_F(UnsignedCommands, WithoutASigningKeyCommandsAreAsIotHubSendsThemAndThereI
                           R"("md5":"9e107d9d372bb6826bd81d3542a419d6","size":1048576})");
 }
 
+// A broker given `path` for plugin_opt_`option` does not start, and says why.
+void expect_refused_key_file(const std::string& option, const std::string& path, const std::string& reason) {
+  TempDir broker_dir;
+  auto config = default_config(broker_dir.path());
+  config.plugin_opts.push_back({option, path});
+  BrokerProcess broker(broker_dir.path(), config);
+  EXPECT_FALSE(broker.start()) << path;
+  EXPECT_NE(broker.log().find("mosquitto_ota: bad configuration: plugin_opt_" + option + " " + path + ": " + reason),
+            std::string::npos)
+      << broker.log();
+}
+
 TEST(SigningKeyOption, ABadKeyStopsTheBrokerWithALineNamingTheOption) {
   TempDir dir;
   const KeyPair ecdsa = make_key("EC", "P-256");
-  const std::pair<std::string, std::string> cases[] = {
-      {dir.path() + "/missing.pem", "cannot read key file"},
-      {write_file(dir.path() + "/garbage.pem", "not a key\n"), "not a PEM private key"},
-      {write_file(dir.path() + "/ecdsa.pem", ecdsa.private_pem), "not an Ed25519 private key"},
-  };
-  for (const auto& [path, reason] : cases) {
-    TempDir broker_dir;
-    auto config = default_config(broker_dir.path());
-    config.plugin_opts.push_back({"signing_key", path});
-    BrokerProcess broker(broker_dir.path(), config);
-    EXPECT_FALSE(broker.start()) << path;
-    EXPECT_NE(broker.log().find("mosquitto_ota: bad configuration: plugin_opt_signing_key " + path + ": " + reason),
-              std::string::npos)
-        << broker.log();
-  }
+  expect_refused_key_file("signing_key", dir.path() + "/missing.pem", "cannot read key file");
+  expect_refused_key_file("signing_key", write_file(dir.path() + "/garbage.pem", "not a key\n"),
+                          "not a PEM private key");
+  expect_refused_key_file("signing_key", write_file(dir.path() + "/ecdsa.pem", ecdsa.private_pem),
+                          "not an Ed25519 private key");
+}
+
+TEST(ImageKeysOption, ABadKeyFileStopsTheBrokerWithALineNamingTheOption) {
+  TempDir dir;
+  const KeyPair ed = make_key("ED25519");
+  const KeyPair p384 = make_key("EC", "P-384");
+  expect_refused_key_file("image_keys", dir.path() + "/missing.pem", "cannot read key file");
+  expect_refused_key_file("image_keys", write_file(dir.path() + "/garbage.pem", "not a key\n"),
+                          "no PEM public key in it");
+  // A vendor's private key where its public key belongs.
+  expect_refused_key_file("image_keys", write_file(dir.path() + "/private.pem", ed.private_pem),
+                          "no PEM public key in it");
+  expect_refused_key_file("image_keys", write_file(dir.path() + "/p384.pem", ed.public_pem + p384.public_pem),
+                          "key 2 is neither Ed25519 nor ECDSA P-256");
 }
 
 // A vendor's image keys: an Ed25519 and an ECDSA P-256 one.
@@ -174,6 +190,9 @@ TEST_F(SignedImages, AnUpgradeNeedsAnImageSignatureThatAVendorKeyVerifiesAndNoth
       {"", image_signature(vendor_ed, digest), "\"sha256\" is required"},
       {digest_hex, "", "\"imageSignature\" is required"},
       {digest_hex, "not base64!", "\"imageSignature\" must be base64"},
+      // The wrong length: too long to be a signature, or too short for any key to verify.
+      {digest_hex, ota::base64_encode(std::string(513, 'x')), "of a signature of at most 512 bytes"},
+      {digest_hex, "AAAA", "does not verify"},
       {digest_hex, image_signature(stranger, digest), "does not verify"},
       {ota::to_hex(ota::sha256("another image")), image_signature(vendor_ed, digest), "does not verify"},
       {digest_hex, image_signature(vendor_ed, digest).replace(0, 4, "AAAA"), "does not verify"},

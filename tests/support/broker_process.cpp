@@ -52,6 +52,20 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+bool make_test_certificate(const std::string& dir, const std::string& name) {
+  const std::string command = "cd '" + dir +
+                              "' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1"
+                              " -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" +
+                              name + ".key' -out '" + name + ".crt' 2>/dev/null";
+  return system(command.c_str()) == 0;
+}
+
+std::vector<std::string> tls_listener_lines(int port, const std::string& dir, const std::string& name) {
+  const std::string cert = dir + "/" + name + ".crt";
+  return {"listener " + std::to_string(port) + " 127.0.0.1", "cafile " + cert, "certfile " + cert,
+          "keyfile " + dir + "/" + name + ".key"};
+}
+
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "ota-test-XXXXXX").string();
   if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");

@@ -40,6 +40,12 @@ std::string read_file(const std::string& path);
 // The freshly built plugin.
 std::string built_plugin_path();
 
+// A self-signed P-256 certificate for localhost and 127.0.0.1, valid for a
+// day, made by openssl: dir/name.crt and dir/name.key. False if it failed.
+bool make_test_certificate(const std::string& dir, const std::string& name);
+// The mosquitto.conf lines of a TLS listener on 127.0.0.1:port with that certificate.
+std::vector<std::string> tls_listener_lines(int port, const std::string& dir, const std::string& name);
+
 // Usernames every test broker knows: an admin, a non-admin business user and devices p1/d1..d200, p2/d1..d5.
 std::vector<std::string> default_usernames();
 // The config most tests use: admin_usernames=admin, acl_default=allow, db in the broker's directory.

@@ -13,7 +13,8 @@
 
 namespace ota_test {
 
-HttpFileServer::HttpFileServer(std::string dir) : dir_(std::move(dir)) {
+HttpFileServer::HttpFileServer(std::string dir, std::string cert_file, std::string key_file)
+    : dir_(std::move(dir)), cert_file_(std::move(cert_file)), key_file_(std::move(key_file)) {
   std::filesystem::create_directories(dir_ + "/files");
   std::filesystem::create_directories(dir_ + "/control");
 }
@@ -27,8 +28,13 @@ bool HttpFileServer::start() {
   if (pid_ == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     const std::string root = dir_ + "/files", control = dir_ + "/control", log = dir_ + "/requests.log";
-    execl(OTA_PYTHON3, "python3", OTA_HTTP_SERVER_SCRIPT, "--root", root.c_str(), "--control", control.c_str(),
-          "--log", log.c_str(), "--port-file", port_file.c_str(), static_cast<char*>(nullptr));
+    std::vector<const char*> argv = {"python3", OTA_HTTP_SERVER_SCRIPT, "--root",    root.c_str(),     "--control",
+                                     control.c_str(), "--log", log.c_str(), "--port-file", port_file.c_str()};
+    if (!cert_file_.empty()) {
+      argv.insert(argv.end(), {"--certfile", cert_file_.c_str(), "--keyfile", key_file_.c_str()});
+    }
+    argv.push_back(nullptr);
+    execv(OTA_PYTHON3, const_cast<char* const*>(argv.data()));
     _exit(127);
   }
   return eventually(
@@ -51,7 +57,7 @@ void HttpFileServer::put(const std::string& name, const std::string& bytes) {
 }
 
 std::string HttpFileServer::url(const std::string& name) const {
-  return "http://127.0.0.1:" + std::to_string(port_) + "/" + name;
+  return (cert_file_.empty() ? "http" : "https") + std::string("://127.0.0.1:") + std::to_string(port_) + "/" + name;
 }
 
 void HttpFileServer::set_control(const std::string& name, bool on, const std::string& content) {

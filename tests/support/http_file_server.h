@@ -1,7 +1,7 @@
 #pragma once
 // A local HTTP file server for the agent tests (http_file_server.py, run as
-// its own process): serves real files, honours Range, can be throttled, held
-// or stalled, and records every request it gets.
+// its own process): serves real files over HTTP or HTTPS, honours Range, can
+// be throttled, held or stalled, and records every request it gets.
 #include <string>
 #include <vector>
 
@@ -9,7 +9,9 @@ namespace ota_test {
 
 class HttpFileServer {
  public:
-  explicit HttpFileServer(std::string dir);  // files, control and log live under dir
+  // Files, control and log live under dir. With a certificate and its key
+  // (PEM files), it serves HTTPS.
+  explicit HttpFileServer(std::string dir, std::string cert_file = "", std::string key_file = "");
   ~HttpFileServer();
   HttpFileServer(const HttpFileServer&) = delete;
   HttpFileServer& operator=(const HttpFileServer&) = delete;
@@ -33,6 +35,7 @@ class HttpFileServer {
   void set_control(const std::string& name, bool on, const std::string& content = "");
 
   std::string dir_;
+  std::string cert_file_, key_file_;
   int pid_ = -1;
   int port_ = 0;
 };

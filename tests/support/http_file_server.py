@@ -3,7 +3,7 @@
 
 Serves the files of --root (GET, with Range: bytes=N- and N-M), logs one line
 per request to --log ("GET /name range=bytes=N-"), and writes its port to
---port-file once it listens. Files in --control steer it while it runs:
+--port-file once it listens. With --certfile and --keyfile it speaks HTTPS. Files in --control steer it while it runs:
   rate   bytes per second to send (absent or 0: as fast as possible)
   hold   while it exists, requests wait before any byte is sent
   stall  while it exists, a response stops sending after its first chunk
@@ -12,6 +12,7 @@ import argparse
 import http.server
 import os
 import socketserver
+import ssl
 import threading
 import time
 
@@ -101,8 +102,16 @@ def main():
     parser.add_argument("--control", required=True)
     parser.add_argument("--log", required=True)
     parser.add_argument("--port-file", required=True)
+    parser.add_argument("--certfile")
+    parser.add_argument("--keyfile")
     args = parser.parse_args()
     server = Server(("127.0.0.1", 0), Handler)
+    if args.certfile:
+        # A client that refuses the certificate fails the handshake in accept(): an
+        # OSError, which the server survives, and no request is logged.
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.certfile, args.keyfile)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.root, server.control, server.log = args.root, args.control, args.log
     server.log_lock = threading.Lock()
     tmp = args.port_file + ".tmp"

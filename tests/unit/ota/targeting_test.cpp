@@ -1,4 +1,5 @@
-// The targeting rule, and the SQL of a job over a whole product held to it.
+// The targeting rule, and the SQL of a job over a whole product held to it,
+// in every backend of the contract suite (store/backends.h).
 #include "ota/targeting.h"
 
 #include <gtest/gtest.h>
@@ -6,15 +7,14 @@
 #include <random>
 #include <set>
 
-#include "storage/sqlite_store.h"
-#include "test_db.h"
+#include "store/backends.h"
 
 namespace ota {
 namespace {
 
-JobSpec spec_for(std::optional<std::vector<std::string>> from_versions) {
+JobSpec spec_for(std::optional<std::vector<std::string>> from_versions, const std::string& product = "lamp") {
   JobSpec s;
-  s.product = "lamp";
+  s.product = product;
   s.type = "firmware";
   s.version = "2.0";
   s.version_key = "firmware_ver";
@@ -37,16 +37,18 @@ TEST(Targeting, TheVersionDecidesFirstThenFromVersionsThenBusy) {
   EXPECT_EQ(why_skipped(spec_for(std::vector<std::string>{}), &v1, false), Skip::NotInFromVersions);
 }
 
-// Random fleets: the counts and the executions the SQL makes are exactly what
-// why_skipped() says of each device.
-TEST(Targeting, AJobOverAProductTargetsExactlyWhatTheRuleSays) {
+class FleetTargeting : public ::testing::TestWithParam<Backend> {};
+
+// Random fleets, one product each: the counts and the executions the
+// backend's SQL makes are exactly what why_skipped() says of each device.
+TEST_P(FleetTargeting, AJobOverAProductTargetsExactlyWhatTheRuleSays) {
   std::mt19937 random(20261201);
   const std::vector<std::optional<std::string>> versions = {std::nullopt, "0.9", "1.0", "1.1", "2.0"};
+  const auto backend = GetParam().open(1000);
+  Repositories repos = backend->repositories();
+  repos.transactions.begin();
   for (int round = 0; round < 20; ++round) {
-    TestDbFile f;
-    SqliteStore store(f.path);
-    Repositories repos = store.repositories();
-    repos.transactions.begin();
+    const std::string product = "lamp" + std::to_string(round);
     std::optional<std::vector<std::string>> from;
     if (random() % 3) {
       from.emplace();
@@ -55,14 +57,14 @@ TEST(Targeting, AJobOverAProductTargetsExactlyWhatTheRuleSays) {
       }
     }
     Job busy_job;
-    busy_job.id = "busy";
-    busy_job.spec = spec_for(std::nullopt);
+    busy_job.id = "busy-" + product;
+    busy_job.spec = spec_for(std::nullopt, product);
     busy_job.spec.type = random() % 2 ? "firmware" : "app";  // another type does not make a device busy
     repos.jobs.insert_job(busy_job);
 
     TargetCounts expected;
     std::set<std::string> expected_targets;
-    const JobSpec spec = spec_for(from);
+    const JobSpec spec = spec_for(from, product);
     for (int i = 0; i < 40; ++i) {
       const std::string name = "d" + std::to_string(100 + i);
       const auto& version = versions[random() % versions.size()];
@@ -70,12 +72,12 @@ TEST(Targeting, AJobOverAProductTargetsExactlyWhatTheRuleSays) {
       status.json = "{}";
       if (version) status.versions.push_back({"firmware_ver", *version});
       if (random() % 4 == 0) status.versions.push_back({"other_ver", "2.0"});
-      repos.devices.save_status({"lamp", name}, "m", status, 1);
+      repos.devices.save_status({product, name}, "m", status, 1);
       bool busy = false;
       if (random() % 4 == 0) {
         Execution e;
-        e.job_id = "busy";
-        e.device = {"lamp", name};
+        e.job_id = busy_job.id;
+        e.device = {product, name};
         e.type = busy_job.spec.type;
         e.state = static_cast<ExecState>(random() % kExecStateCount);
         repos.executions.insert_execution(e);
@@ -97,7 +99,7 @@ TEST(Targeting, AJobOverAProductTargetsExactlyWhatTheRuleSays) {
       }
     }
     Job job;
-    job.id = "j";
+    job.id = "j-" + product;
     job.spec = spec;
     repos.jobs.insert_job(job);
     TargetCounts counted = repos.executions.count_fleet_targets(job);
@@ -108,10 +110,14 @@ TEST(Targeting, AJobOverAProductTargetsExactlyWhatTheRuleSays) {
 
     EXPECT_EQ(repos.executions.insert_fleet_chunk(job, "", std::nullopt, 2), expected.targeted);
     std::set<std::string> created;
-    for (const auto& e : repos.executions.job_executions("j", std::nullopt, "", 1000)) created.insert(e.device.device);
+    for (const auto& e : repos.executions.job_executions(job.id, std::nullopt, "", 1000)) created.insert(e.device.device);
     EXPECT_EQ(created, expected_targets) << "round " << round;
   }
+  repos.transactions.rollback();
 }
+
+INSTANTIATE_TEST_SUITE_P(AllBackends, FleetTargeting, ::testing::ValuesIn(all_backends()),
+                         [](const auto& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace ota

@@ -76,3 +76,21 @@ TEST(Options, ADatabaseUrlIsAPostgresqlUrlNeverQuotedBackAndExcludesTheDbPath) {
   r = parse_options({{"db_path", "/tmp/x.db"}, {"db_url", "postgresql://db/ota"}});
   EXPECT_NE(r.error.find("plugin_opt_db_path and plugin_opt_db_url exclude each other"), std::string::npos) << r.error;
 }
+
+TEST(Options, BrokersSharingADatabaseAreNamedAndTimedOutOnlyWithADatabaseUrl) {
+  auto r = parse_options({{"db_url", "postgresql://db/ota"}, {"broker_id", "eu-1:1883"},
+                          {"broker_timeout_seconds", "10"}});
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.options.broker_id, "eu-1:1883");
+  EXPECT_EQ(r.options.broker_timeout_seconds, 10);
+  EXPECT_EQ(parse_options({{"db_url", "postgresql://db/ota"}}).options.broker_timeout_seconds, 30);
+
+  EXPECT_NE(parse_options({{"db_url", "postgresql://db/ota"}, {"broker_id", "two words"}}).error.find(
+                "plugin_opt_broker_id \"two words\" must be 1-128 printable ASCII characters"),
+            std::string::npos);
+  EXPECT_NE(parse_options({{"db_url", "postgresql://db/ota"}, {"broker_id", std::string(129, 'b')}}).error, "");
+  EXPECT_NE(parse_options({{"db_url", "postgresql://db/ota"}, {"broker_timeout_seconds", "1"}}).error, "");
+  EXPECT_NE(parse_options({{"broker_id", "a"}}).error.find("need plugin_opt_db_url"), std::string::npos);
+  EXPECT_NE(parse_options({{"broker_timeout_seconds", "10"}}).error.find("need plugin_opt_db_url"),
+            std::string::npos);
+}

@@ -181,6 +181,19 @@ TEST(Signatures, BadKeyFilesAreRefusedWithAReason) {
   EXPECT_EQ(refusal([] { SigningKey::from_pem_file("/nonexistent/key.pem"); }),
             "cannot read key file /nonexistent/key.pem");
   EXPECT_EQ(refusal([] { VerifyingKeys::from_pem(kBrokerKey); }), "no PEM public key in it");
+  // A damaged key after a good one is refused, not dropped: the vendor it names would silently not be trusted.
+  EXPECT_EQ(refusal([] {
+              VerifyingKeys::from_pem(std::string(kBrokerPublicKey) +
+                                      "-----BEGIN PUBLIC KEY-----\nnot base64!\n-----END PUBLIC KEY-----\n");
+            }),
+            "key 2 is not a PEM public key");
+  EXPECT_EQ(refusal([] {
+              VerifyingKeys::from_pem(std::string(kBrokerPublicKey) + "-----BEGIN PUBLIC KEY-----\n" +
+                                      std::string(kBrokerPublicKey).substr(27, 40) + "\n-----END PUBLIC KEY-----\n");
+            }),
+            "key 2 is not a PEM public key");
+  // Text around the keys, as openssl writes with -text, is no key and no error.
+  EXPECT_EQ(VerifyingKeys::from_pem("vendor A\n" + std::string(kBrokerPublicKey) + "the end\n").size(), 1u);
   Pkey rsa(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048)));
   EXPECT_EQ(refusal([&] { sign_image_digest(pem_of_private(rsa.get()), sha256("x")); }),
             "neither an Ed25519 nor an ECDSA P-256 private key");

@@ -1,0 +1,149 @@
+#include "pgstorage/pg_cluster.h"
+
+#include "pgstorage/pg_migrate.h"
+#include "pgstorage/pg_rows.h"
+#include "protocol/signatures.h"
+
+namespace ota {
+namespace {
+
+// The server's clock in unix ms: the brokers' clocks need not agree.
+constexpr const char* kNowMs = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+
+// bytea travels as hex text ('\x...'), decoded here.
+std::string body_at(const PgResult& r, int row, int col) {
+  const std::string text = r.text_at(row, col);
+  auto bytes = from_hex(std::string_view(text).substr(text.compare(0, 2, "\\x") == 0 ? 2 : 0));
+  return bytes ? *bytes : std::string();
+}
+
+std::string as_bytea(const std::string& body) { return "\\x" + to_hex(body); }
+
+}  // namespace
+
+bool PgCluster::try_lead() {
+  if (still_leading()) return true;
+  leading_ = db_.query("SELECT pg_try_advisory_lock($1)", kPgLeaderLock).bool_at(0, 0);
+  lead_session_ = db_.session_number();
+  return leading_;
+}
+
+bool PgCluster::still_leading() {
+  // A reconnected connection is a new session: the lock stayed with the old one.
+  leading_ = leading_ && db_.session_number() == lead_session_ && !db_.lost();
+  return leading_;
+}
+
+bool PgCluster::heartbeat(const std::string& broker, int64_t outbox_seq) {
+  // xmax is 0 in a row the statement inserted (not one it updated).
+  PgResult r = db_.query(std::string("INSERT INTO brokers (id, heartbeat_at, outbox_seq) VALUES ($1, ") + kNowMs +
+                             ", $2) ON CONFLICT (id) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at, "
+                             "outbox_seq = EXCLUDED.outbox_seq RETURNING (xmax = 0)",
+                         broker, outbox_seq);
+  return r.bool_at(0, 0);
+}
+
+std::vector<std::string> PgCluster::lapsed_brokers(int64_t timeout_ms) {
+  return pg_texts(db_.query(std::string("SELECT id FROM brokers WHERE heartbeat_at < ") + kNowMs + " - $1 ORDER BY id",
+                            timeout_ms));
+}
+
+int64_t PgCluster::live_broker_count(int64_t timeout_ms) {
+  return db_.query(std::string("SELECT count(*) FROM brokers WHERE heartbeat_at >= ") + kNowMs + " - $1", timeout_ms)
+      .int_at(0, 0);
+}
+
+void PgCluster::forget_broker(const std::string& broker) {
+  drop_sessions(broker);
+  db_.query("DELETE FROM cluster_outbox WHERE broker = $1", broker);
+  db_.query("DELETE FROM brokers WHERE id = $1", broker);
+}
+
+void PgCluster::append_inbox(const std::string& broker, const std::vector<std::string>& bodies) {
+  if (bodies.empty()) return;
+  std::vector<std::string> hex;
+  hex.reserve(bodies.size());
+  for (const auto& body : bodies) hex.push_back(as_bytea(body));
+  // WITH ORDINALITY: the identity values follow the order given.
+  db_.query(
+      "INSERT INTO cluster_inbox (broker, body) SELECT $1, b FROM unnest($2::bytea[]) WITH ORDINALITY AS t(b, n) "
+      "ORDER BY n",
+      broker, pg_text_array(hex));
+}
+
+std::vector<InboxEntry> PgCluster::take_inbox(int limit) {
+  PgResult r = db_.query(
+      "WITH taken AS (DELETE FROM cluster_inbox WHERE seq IN "
+      "(SELECT seq FROM cluster_inbox ORDER BY seq LIMIT $1) RETURNING seq, broker, body) "
+      "SELECT seq, broker, body FROM taken ORDER BY seq",
+      limit);
+  return pg_read_all(r, [](const PgResult& res, int i) {
+    return InboxEntry{res.int_at(i, 0), res.text_at(i, 1), body_at(res, i, 2)};
+  });
+}
+
+void PgCluster::notify_inbox() { db_.exec(std::string("NOTIFY ") + kPgInboxChannel); }
+void PgCluster::notify_outbox() { db_.exec(std::string("NOTIFY ") + kPgOutboxChannel); }
+
+void PgCluster::append_outbox(const std::vector<OutboxWrite>& messages) {
+  if (messages.empty()) return;
+  std::vector<std::string> brokers, hex;
+  brokers.reserve(messages.size());
+  hex.reserve(messages.size());
+  for (const auto& m : messages) {
+    brokers.push_back(m.broker.value_or(""));  // broker ids are never empty: "" is every broker
+    hex.push_back(as_bytea(m.body));
+  }
+  db_.query(
+      "INSERT INTO cluster_outbox (broker, body) SELECT NULLIF(r, ''), b FROM unnest($1::text[], $2::bytea[]) "
+      "WITH ORDINALITY AS t(r, b, n) ORDER BY n",
+      pg_text_array(brokers), pg_text_array(hex));
+}
+
+std::vector<OutboxEntry> PgCluster::outbox_after(const std::string& broker, int64_t after_seq, int limit) {
+  PgResult r = db_.query(
+      "SELECT seq, body FROM cluster_outbox WHERE seq > $2 AND (broker IS NULL OR broker = $1) "
+      "ORDER BY seq LIMIT $3",
+      broker, after_seq, limit);
+  return pg_read_all(r, [](const PgResult& res, int i) { return OutboxEntry{res.int_at(i, 0), body_at(res, i, 1)}; });
+}
+
+int64_t PgCluster::outbox_head() {
+  return db_.query("SELECT COALESCE(max(seq), 0) FROM cluster_outbox").int_at(0, 0);
+}
+
+void PgCluster::trim_outbox(int64_t timeout_ms) {
+  db_.query(std::string("DELETE FROM cluster_outbox WHERE seq <= (SELECT COALESCE(min(outbox_seq), 0) FROM brokers "
+                        "WHERE heartbeat_at >= ") +
+                kNowMs + " - $1)",
+            timeout_ms);
+}
+
+void PgCluster::save_session(const ClusterSession& s) {
+  db_.query(
+      "INSERT INTO cluster_sessions (broker, conn, product, device, client_id) VALUES ($1, $2, $3, $4, $5) "
+      "ON CONFLICT (broker, conn) DO UPDATE SET product = EXCLUDED.product, device = EXCLUDED.device, "
+      "client_id = EXCLUDED.client_id",
+      s.broker, static_cast<int64_t>(s.conn), s.product, s.device, s.client_id);
+}
+
+void PgCluster::drop_session(const std::string& broker, uint64_t conn) {
+  db_.query("DELETE FROM cluster_sessions WHERE broker = $1 AND conn = $2", broker, static_cast<int64_t>(conn));
+}
+
+std::vector<ClusterSession> PgCluster::sessions(const std::optional<std::string>& broker) {
+  PgResult r = db_.query(
+      "SELECT broker, conn, product, device, client_id FROM cluster_sessions "
+      "WHERE $1::text IS NULL OR broker = $1 ORDER BY broker, conn",
+      broker);
+  return pg_read_all(r, [](const PgResult& res, int i) {
+    return ClusterSession{res.text_at(i, 0), static_cast<uint64_t>(res.int_at(i, 1)), res.text_at(i, 2),
+                          res.text_at(i, 3), res.text_at(i, 4)};
+  });
+}
+
+void PgCluster::drop_sessions(const std::string& broker) {
+  db_.query("DELETE FROM cluster_sessions WHERE broker = $1", broker);
+}
+
+}  // namespace ota

@@ -1,0 +1,324 @@
+#include "runtime/cluster_node.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "runtime/cluster_codec.h"
+#include "store/store_error.h"
+
+namespace ota {
+namespace {
+
+constexpr std::chrono::seconds kLeadCheckEvery{1};
+constexpr int kInboxChunk = 256;
+constexpr int kOutboxChunk = 1000;
+
+}  // namespace
+
+ClusterNode::ClusterNode(const Repositories& store, ClusterRepository& cluster, const Options& options)
+    : store_(store),
+      cluster_(cluster),
+      options_(options),
+      self_(options.broker_id.empty() ? "broker" : options.broker_id),
+      timeout_ms_(int64_t{options.broker_timeout_seconds} * 1000) {}
+
+void ClusterNode::set_step_budget(std::chrono::microseconds budget) {
+  step_budget_ = budget;
+  if (engine_) engine_->set_step_budget(budget);
+}
+
+bool ClusterNode::wants_fast_ticks() const {
+  if (!engine_) return outbox_backlog_;
+  return inbox_backlog_ || engine_->wants_fast_ticks();
+}
+
+void ClusterNode::after_commit() {
+  outbox_read_ = outbox_pending_;
+  announced_ = announced_ || announcing_;
+  announcing_ = false;
+}
+
+void ClusterNode::start(int64_t now_ms, Effects& out) {
+  if (outbox_pending_ < 0) {
+    // What was decided before this broker started is not for it (devices get
+    // their commands again when they connect); what is decided from now on is,
+    // answers to its first requests included.
+    outbox_read_ = outbox_pending_ = cluster_.outbox_head();
+  }
+  if (!announced_ && !announcing_) announce(now_ms, out);
+}
+
+void ClusterNode::resync() {
+  outbox_pending_ = outbox_read_;
+  announcing_ = false;
+  // Relaying cannot fail but for the store (the whole transaction is then
+  // rolled back and applied again): what was relayed in it is relayed again.
+  relayed_.clear();
+  if (engine_) engine_->resync();
+}
+
+void ClusterNode::handle(Event& event, int64_t now_ms, Effects& out) {
+  start(now_ms, out);
+  if (engine_ && !cluster_.still_leading()) step_down(out);
+  if (const auto* opened = std::get_if<ConnectionOpened>(&event)) {
+    local_sessions_[opened->conn] = *opened;
+  } else if (const auto* closed = std::get_if<ConnectionClosed>(&event)) {
+    local_sessions_.erase(closed->conn);
+  }
+  if (engine_ && !own_events_queued_) {
+    apply(self_, event, now_ms, out);
+    return;
+  }
+  relayed_.push_back(encode_event(event));
+}
+
+void ClusterNode::relay(const std::string& body, Event* event, int64_t now_ms, Effects& out) {
+  if (engine_ && !own_events_queued_) {
+    if (event) {
+      apply(self_, *event, now_ms, out);
+    } else {
+      forget_sessions(self_);
+    }
+    return;
+  }
+  relayed_.push_back(body);
+}
+
+void ClusterNode::announce(int64_t now_ms, Effects& out) {
+  // The sessions this broker held before (an earlier run, or before the leader forgot it) are gone...
+  relay(encode_broker_started(), nullptr, now_ms, out);
+  // ...and these are the ones it holds now.
+  for (auto& [conn, opened] : local_sessions_) {
+    Event event = opened;
+    relay(encode_event(event), &event, now_ms, out);
+  }
+  announcing_ = true;  // announced once committed
+}
+
+void ClusterNode::tick(int64_t now_ms, Effects& out, Clock::time_point deadline) {
+  start(now_ms, out);
+  const auto now = Clock::now();
+  if (engine_ && !cluster_.still_leading()) step_down(out);
+  if (!engine_ && now >= next_lead_check_) {
+    next_lead_check_ = now + kLeadCheckEvery;
+    if (cluster_.try_lead()) take_lead(out);
+  }
+  if (now >= next_heartbeat_) {
+    // A third of the timeout at most: two heartbeats may be late before the broker lapses.
+    next_heartbeat_ = now + std::min<std::chrono::milliseconds>(std::chrono::seconds(1),
+                                                                 std::chrono::milliseconds(timeout_ms_ / 3));
+    // The leader reads no outbox: it holds no entry back from being trimmed.
+    const int64_t read_up_to = engine_ ? std::numeric_limits<int64_t>::max() : std::max<int64_t>(0, outbox_read_);
+    const bool was_unknown = cluster_.heartbeat(self_, read_up_to);
+    // A row that was missing after the first heartbeat: the leader forgot this broker (it lapsed).
+    if (was_unknown && heartbeats_ > 0) announce(now_ms, out);
+    ++heartbeats_;
+    live_brokers_ = cluster_.live_broker_count(timeout_ms_);
+  }
+  if (!engine_) {
+    read_outbox(out, deadline);
+    return;
+  }
+  take_inbox(now_ms, out, deadline);
+  if (now >= next_lapse_check_) {
+    next_lapse_check_ = now + kLeadCheckEvery;
+    forget_lapsed_brokers(out);
+  }
+  engine_->tick(now_ms, out, deadline);
+}
+
+void ClusterNode::take_lead(Effects& out) {
+  // What the last leader decided for this broker and did not see published yet.
+  read_outbox(out, Clock::time_point::max());
+  engine_ = std::make_unique<Engine>(store_, options_);
+  engine_->set_step_budget(step_budget_);
+  broker_numbers_.clear();
+  for (const auto& s : cluster_.sessions(std::nullopt)) {
+    engine_->restore_session(fleet_conn(s.broker, s.conn), DeviceKey{s.product, s.device}, s.client_id);
+  }
+  own_events_queued_ = true;
+  next_lapse_check_ = Clock::now();
+  out.logs.push_back({LogLevel::Notice, "mosquitto_ota: broker " + self_ +
+                                            " leads the brokers sharing the database: it runs the upgrades of "
+                                            "the whole fleet"});
+}
+
+void ClusterNode::step_down(Effects& out) {
+  engine_.reset();
+  // What it published as leader is not for it to read again.
+  outbox_read_ = outbox_pending_ = cluster_.outbox_head();
+  out.logs.push_back({LogLevel::Warning, "mosquitto_ota: broker " + self_ +
+                                             " lost the lead (its database connection was replaced): another "
+                                             "broker runs the upgrades now"});
+}
+
+uint64_t ClusterNode::fleet_conn(const std::string& broker, uint64_t conn) {
+  // Each broker numbers its connections from 1: the broker's number goes above them.
+  const auto [it, added] = broker_numbers_.try_emplace(broker, broker_numbers_.size() + 1);
+  return (it->second << 40) | (conn & ((uint64_t{1} << 40) - 1));
+}
+
+void ClusterNode::apply(const std::string& broker, Event& event, int64_t now_ms, Effects& out) {
+  if (auto* opened = std::get_if<ConnectionOpened>(&event)) {
+    cluster_.save_session({broker, opened->conn, opened->device.product, opened->device.device, opened->client_id});
+    Event keyed = ConnectionOpened{fleet_conn(broker, opened->conn), opened->device, opened->client_id};
+    engine_->handle(keyed, now_ms, out);
+  } else if (auto* closed = std::get_if<ConnectionClosed>(&event)) {
+    cluster_.drop_session(broker, closed->conn);
+    Event keyed = ConnectionClosed{fleet_conn(broker, closed->conn)};
+    engine_->handle(keyed, now_ms, out);
+  } else {
+    if (auto* admin = std::get_if<AdminRequest>(&event)) admin->origin = broker == self_ ? "" : broker;
+    engine_->handle(event, now_ms, out);
+  }
+}
+
+void ClusterNode::take_inbox(int64_t now_ms, Effects& out, Clock::time_point deadline) {
+  inbox_backlog_ = false;
+  // What this broker relayed in this transaction comes behind what it relayed before.
+  cluster_.append_inbox(self_, relayed_);
+  relayed_.clear();
+  while (true) {
+    // A chunk in one savepoint (one per event would cost two round trips
+    // each); when one of its events fails, the chunk is taken again, an event
+    // per savepoint, and only that one is dropped.
+    const size_t publishes = out.publishes.size();
+    const size_t logs = out.logs.size();
+    store_.transactions.savepoint();
+    size_t taken = 0;
+    try {
+      taken = apply_inbox_chunk(now_ms, out, false);
+      store_.transactions.release();
+    } catch (const StoreError& e) {
+      if (e.storage_fault()) throw;  // the worker retries the whole step
+      taken = retake_inbox_chunk(now_ms, out, publishes, logs);
+    } catch (const std::exception&) {
+      taken = retake_inbox_chunk(now_ms, out, publishes, logs);
+    }
+    if (taken < static_cast<size_t>(kInboxChunk)) {
+      own_events_queued_ = false;  // what this broker relayed before it led is applied
+      return;
+    }
+    if (Clock::now() >= deadline) {
+      inbox_backlog_ = true;
+      return;
+    }
+  }
+}
+
+size_t ClusterNode::retake_inbox_chunk(int64_t now_ms, Effects& out, size_t publishes, size_t logs) {
+  store_.transactions.rollback_to();
+  out.publishes.resize(publishes);
+  out.logs.resize(logs);
+  engine_->resync();
+  return apply_inbox_chunk(now_ms, out, true);
+}
+
+size_t ClusterNode::apply_inbox_chunk(int64_t now_ms, Effects& out, bool one_by_one) {
+  std::vector<InboxEntry> entries = cluster_.take_inbox(kInboxChunk);
+  for (auto& entry : entries) {
+    auto relayed = decode_event(entry.body);
+    if (!relayed) {
+      out.logs.push_back({LogLevel::Error, "mosquitto_ota: an event relayed by broker " + entry.broker +
+                                               " could not be read: dropped"});
+      continue;
+    }
+    auto apply_entry = [&] {
+      if (relayed->broker_started) {
+        forget_sessions(entry.broker);
+        // Before its first device: what is published from now on goes to it too.
+        if (entry.broker != self_) live_brokers_ = std::max<int64_t>(live_brokers_, 2);
+      } else {
+        apply(entry.broker, relayed->event, now_ms, out);
+      }
+    };
+    if (!one_by_one) {
+      apply_entry();
+      continue;
+    }
+    const size_t publishes = out.publishes.size();
+    const size_t logs = out.logs.size();
+    store_.transactions.savepoint();
+    try {
+      apply_entry();
+      store_.transactions.release();
+    } catch (const std::exception& e) {
+      const auto* store_error = dynamic_cast<const StoreError*>(&e);
+      if (store_error && store_error->storage_fault()) throw;
+      store_.transactions.rollback_to();
+      out.publishes.resize(publishes);
+      out.logs.resize(logs);
+      engine_->resync();
+      out.logs.push_back({LogLevel::Error, "mosquitto_ota: an event relayed by broker " + entry.broker +
+                                               " failed, nothing of it kept: " + e.what()});
+    }
+  }
+  return entries.size();
+}
+
+void ClusterNode::forget_sessions(const std::string& broker) {
+  for (const auto& s : cluster_.sessions(broker)) {
+    Event closed = ConnectionClosed{fleet_conn(s.broker, s.conn)};
+    Effects none;
+    engine_->handle(closed, 0, none);
+  }
+  cluster_.drop_sessions(broker);
+}
+
+void ClusterNode::forget_lapsed_brokers(Effects& out) {
+  for (const auto& broker : cluster_.lapsed_brokers(timeout_ms_)) {
+    if (broker == self_) continue;
+    forget_sessions(broker);
+    cluster_.forget_broker(broker);
+    out.logs.push_back({LogLevel::Warning, "mosquitto_ota: broker " + broker + " sent no heartbeat for " +
+                                               std::to_string(options_.broker_timeout_seconds) +
+                                               " s: its devices count as offline until they connect again"});
+  }
+  cluster_.trim_outbox(timeout_ms_);
+}
+
+void ClusterNode::read_outbox(Effects& out, Clock::time_point deadline) {
+  outbox_backlog_ = false;
+  while (true) {
+    const auto entries = cluster_.outbox_after(self_, outbox_pending_, kOutboxChunk);
+    for (const auto& entry : entries) {
+      outbox_pending_ = entry.seq;
+      auto message = decode_outgoing(entry.body);
+      if (!message) continue;
+      message->only_on = "";  // published here, not relayed again
+      out.publishes.push_back(std::move(*message));
+    }
+    if (entries.size() < static_cast<size_t>(kOutboxChunk)) return;
+    if (Clock::now() >= deadline) {
+      outbox_backlog_ = true;
+      return;
+    }
+  }
+}
+
+void ClusterNode::before_commit(Effects& effects) {
+  const bool wrote_inbox = !relayed_.empty();
+  cluster_.append_inbox(self_, relayed_);
+  relayed_.clear();
+  std::vector<ClusterRepository::OutboxWrite> outbox;
+  if (engine_) {
+    auto& publishes = effects.publishes;
+    size_t kept = 0;
+    for (size_t i = 0; i < publishes.size(); ++i) {
+      Outgoing& message = publishes[i];
+      const bool here_only = message.only_on && (message.only_on->empty() || *message.only_on == self_);
+      if (!here_only && (message.only_on || live_brokers_ > 1)) {
+        outbox.push_back({message.only_on, encode_outgoing(message)});
+      }
+      if (message.only_on && !here_only) continue;  // another broker's client asked
+      if (kept != i) publishes[kept] = std::move(message);
+      ++kept;
+    }
+    publishes.resize(kept);
+    cluster_.append_outbox(outbox);
+  }
+  if (wrote_inbox) cluster_.notify_inbox();
+  if (!outbox.empty()) cluster_.notify_outbox();
+}
+
+}  // namespace ota

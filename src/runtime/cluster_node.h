@@ -1,0 +1,107 @@
+#pragma once
+// A broker among several that share one store (store/cluster.h).
+//
+// One broker at a time leads: it runs the Engine over the events of the whole
+// fleet, so that each decision (an execution created, a command re-sent, a
+// rate slot, a timeout, a job completed) is made once, in one place. A broker
+// that does not lead relays its events to the leader through the inbox, in
+// the transaction that would have applied them (so acknowledged still means
+// stored), and publishes what the leader decided from the outbox: the
+// messages for everyone (commands, events; a command goes out only where the
+// device's session is, see deliver_effects) and the answers to its own
+// clients' admin requests.
+//
+// The lead goes with the leader's store connection (a broker killed, a
+// connection lost): another broker takes it within a second, learns from the
+// store who is online where, and carries on. Every broker heartbeats; the
+// leader forgets a broker whose heartbeat lapsed (broker_timeout_seconds) and
+// the devices it held, which reconnect elsewhere.
+//
+// Worker thread only.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "protocol/options.h"
+#include "runtime/applier.h"
+#include "runtime/engine.h"
+#include "store/cluster.h"
+#include "store/repositories.h"
+
+namespace ota {
+
+class ClusterNode : public Applier {
+ public:
+  ClusterNode(const Repositories& store, ClusterRepository& cluster, const Options& options);
+
+  void handle(Event& event, int64_t now_ms, Effects& out) override;
+  void tick(int64_t now_ms, Effects& out, std::chrono::steady_clock::time_point deadline) override;
+  void resync() override;
+  void set_step_budget(std::chrono::microseconds budget) override;
+  bool wants_fast_ticks() const override;
+  bool rollout_under_way() const override { return engine_ && engine_->rollout_under_way(); }
+  void before_commit(Effects& effects) override;
+  void after_commit() override;
+
+  bool leading() const { return engine_ != nullptr; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  // Before this broker's first event or timer step: where it starts reading
+  // the outbox, and the announcement that its earlier sessions are gone.
+  void start(int64_t now_ms, Effects& out);
+  void take_lead(Effects& out);
+  void step_down(Effects& out);
+  // Relays an event of this broker's to the leader (or, leading, applies it).
+  void relay(const std::string& body, Event* event, int64_t now_ms, Effects& out);
+  // Leader: applies an event that came to `broker`.
+  void apply(const std::string& broker, Event& event, int64_t now_ms, Effects& out);
+  // Leader: the inbox, a chunk at a time, until empty or `deadline`.
+  void take_inbox(int64_t now_ms, Effects& out, Clock::time_point deadline);
+  // Takes and applies a chunk; returns how many entries it took. `one_by_one`:
+  // each in a savepoint, a failing one dropped.
+  size_t apply_inbox_chunk(int64_t now_ms, Effects& out, bool one_by_one);
+  // The chunk failed part-way: undone, then taken again one by one.
+  size_t retake_inbox_chunk(int64_t now_ms, Effects& out, size_t publishes, size_t logs);
+  // Leader: `broker` started again or lapsed: the sessions it held are gone.
+  void forget_sessions(const std::string& broker);
+  void forget_lapsed_brokers(Effects& out);
+  void read_outbox(Effects& out, Clock::time_point deadline);
+  // Leader: a connection's key among every broker's (each numbers its own).
+  uint64_t fleet_conn(const std::string& broker, uint64_t conn);
+  // Tells the leader again who is connected here, after it forgot this broker.
+  void announce(int64_t now_ms, Effects& out);
+
+  const Repositories store_;
+  ClusterRepository& cluster_;
+  const Options& options_;
+  const std::string self_;
+  const int64_t timeout_ms_;
+  std::chrono::microseconds step_budget_ = std::chrono::microseconds::max();
+  std::unique_ptr<Engine> engine_;  // while leading
+  std::unordered_map<std::string, uint64_t> broker_numbers_;  // leader: for fleet_conn
+  // This broker's device sessions, as its events said: told again to a leader that forgot them.
+  std::map<uint64_t, ConnectionOpened> local_sessions_;
+  bool announced_ = false;   // committed
+  bool announcing_ = false;  // in the open transaction
+  uint64_t heartbeats_ = 0;
+  // Leading: events this broker relayed before it led are still in the inbox,
+  // so its new ones go there too, behind them, until it is empty.
+  bool own_events_queued_ = false;
+  bool inbox_backlog_ = false;
+  int64_t live_brokers_ = 1;
+  // The outbox: read up to here (committed), and in the open transaction.
+  int64_t outbox_read_ = -1;
+  int64_t outbox_pending_ = -1;
+  bool outbox_backlog_ = false;
+  // Events relayed in the open transaction: written at once, before it commits.
+  std::vector<std::string> relayed_;
+  Clock::time_point next_lead_check_{};
+  Clock::time_point next_heartbeat_{};
+  Clock::time_point next_lapse_check_{};
+};
+
+}  // namespace ota
