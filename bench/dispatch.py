@@ -171,7 +171,7 @@ def run_once(passwd, store, n_brokers, args, pg_server):
             "without": sum(int(s.get("without", args.devices)) for s in summaries),
             "repeated": sum(int(s.get("repeated", 0)) for s in summaries),
             "reconnects": sum(int(s.get("reconnects", 0)) for s in summaries),
-            "refused": sum(refused_reports(b) for b in brokers),
+            "refused_each": [refused_reports(b) for b in brokers],
             "rss_mb": rss,
         }
     finally:
@@ -202,7 +202,7 @@ def print_run(rnd, setup, r):
           f"{r['commanded']:.2f} s, job {r['state']} with {r['succeeded']} succeeded {r['done']:.2f} s after the "
           f"request: {r['rate']:.0f} upgrades/s; commands received {r['commands']} (most by one device {r['most']}, "
           f"on one connection {r['most_per_connection']}, "
-          f"devices without {r['without']}, with more than one {r['repeated']}); reports refused {r['refused']}, "
+          f"devices without {r['without']}, with more than one {r['repeated']}); reports refused {r['refused_each']}, "
           f"devices connected again {r['reconnects']}; broker RSS {r['rss_mb']} MB",
           flush=True)
 
@@ -226,7 +226,7 @@ def print_table(setups, results, args):
         rs = results[setup]
         sends = (f"{sum(r['commands'] for r in rs) / (args.devices * len(rs)):.3f} max {max(r['most'] for r in rs)}"
                  f"/{max(r['most_per_connection'] for r in rs)}")
-        refused = median([r["refused"] for r in rs])
+        refused = median([sum(r["refused_each"]) for r in rs])
         print(f"{describe(setup):<24} {cell(rs, 'answer', '.2f'):>16} {cell(rs, 'commanded', '.2f'):>18} "
               f"{cell(rs, 'done', '.2f'):>18} {cell(rs, 'rate', '.0f'):>20} {sends:>22} {refused:>8.0f}")
     print("(seconds after createUpgrade was sent; sends/device: commands received per device over all runs, and the "

@@ -169,11 +169,10 @@ class PgServer:
         return ("PostgreSQL " + s.pop("server_version") + ", " + ", ".join(f"{k}={v}" for k, v in s.items()) +
                 f", data in {self.dir} ({where}), loopback port {self.port}")
 
-    def cpu_seconds(self):
-        """CPU time of the whole server: the postmaster, its live processes and those that exited."""
+    def _processes(self):
+        """(pid, stat fields after the name) of the postmaster and its children."""
         with open(os.path.join(self.dir, "data", "postmaster.pid")) as f:
             postmaster = int(f.readline())
-        total = 0
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
@@ -182,11 +181,18 @@ class PgServer:
                     fields = f.read().rsplit(")", 1)[1].split()
             except OSError:
                 continue  # gone meanwhile
-            pid, ppid = int(entry), int(fields[1])
-            if pid == postmaster:
-                total += sum(int(x) for x in fields[11:15])  # its own time and its waited-for children's
-            elif ppid == postmaster:
-                total += int(fields[11]) + int(fields[12])
+            if int(entry) == postmaster or int(fields[1]) == postmaster:
+                yield int(entry), fields, int(entry) == postmaster
+
+    def pids(self):
+        return [pid for pid, _, _ in self._processes()]
+
+    def cpu_seconds(self):
+        """CPU time of the whole server: the postmaster, its live processes and those that exited."""
+        total = 0
+        for _, fields, is_postmaster in self._processes():
+            # The postmaster's own time and that of its children it waited for (exited backends).
+            total += sum(int(x) for x in fields[11:15 if is_postmaster else 13])
         return total / os.sysconf("SC_CLK_TCK")
 
     def log(self):
