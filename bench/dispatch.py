@@ -47,6 +47,8 @@ class Generator:
         self.ready = threading.Event()
         self.all_upgraded_ms = None  # unix ms of the first report with all upgraded
         self.summary = {}
+        self.repeats = []  # (ms since the device's last command, times it had connected again)
+        self.repeated_devices = []
         # LINGER 1: stays connected after all upgraded, so that a repeated command is counted.
         self.proc = subprocess.Popen([LOADGEN, "devices", str(port), "dispatch", str(first), str(count), "1.0",
                                       str(seconds), "0", "-", "1"], stdout=subprocess.PIPE, text=True)
@@ -61,6 +63,10 @@ class Generator:
                 _, t, n = line.split()
                 if int(n) == self.count and self.all_upgraded_ms is None:
                     self.all_upgraded_ms = int(t)
+            elif line.startswith("repeat"):
+                _, device, gap, again = line.split()
+                self.repeats.append((float(gap), int(again)))
+                self.repeated_devices.append(device)
             elif line.startswith("summary"):
                 self.summary = dict(kv.split("=") for kv in line.split()[1:] if "=" in kv)
 
@@ -100,11 +106,11 @@ def count_devices(broker, db_url):
         return 0  # the schema is not there yet
 
 
-def start_brokers(passwd, n_brokers, db_url):
+def start_brokers(passwd, n_brokers, db_url, resend_seconds):
     brokers = []
     try:
         for i in range(n_brokers):
-            opts = {"resend_seconds": 30}
+            opts = {"resend_seconds": resend_seconds}
             if n_brokers > 1:
                 opts["broker_id"] = BROKER_NAMES[i]
             broker = Broker(passwd, True, opts, db_url=db_url)
@@ -123,7 +129,7 @@ def run_once(passwd, store, n_brokers, args, pg_server):
     db_url = pg_server.create_database() if store == "postgresql" else None
     brokers, generators = [], []
     try:
-        brokers = start_brokers(passwd, n_brokers, db_url)
+        brokers = start_brokers(passwd, n_brokers, db_url, args.resend_seconds)
         t0 = time.monotonic()
         share = -(-args.devices // n_brokers)  # devices 1..share on the first broker, and so on
         for b, broker in enumerate(brokers):
@@ -155,6 +161,9 @@ def run_once(passwd, store, n_brokers, args, pg_server):
         time.sleep(args.linger)  # a command sent twice arrives in this time, and is counted
         summaries = [g.finish() for g in generators]
         rss = [round(b.rss_mb()) for b in brokers]  # before refused_reports() stops them
+        repeated = [d for g in generators for d in g.repeated_devices]
+        if repeated and db_url:
+            print_repeat_evidence(db_url, repeated[:5])
         if state.get("state") != "completed":
             for broker in brokers:
                 print("\n".join(line for line in broker.log().splitlines()
@@ -170,6 +179,7 @@ def run_once(passwd, store, n_brokers, args, pg_server):
             "most_per_connection": max(int(s.get("most_per_connection", 0)) for s in summaries),
             "without": sum(int(s.get("without", args.devices)) for s in summaries),
             "repeated": sum(int(s.get("repeated", 0)) for s in summaries),
+            "repeats": [x for g in generators for x in g.repeats],
             "reconnects": sum(int(s.get("reconnects", 0)) for s in summaries),
             "refused_each": [refused_reports(b) for b in brokers],
             "rss_mb": rss,
@@ -182,6 +192,28 @@ def run_once(passwd, store, n_brokers, args, pg_server):
             broker.cleanup()
         if db_url:
             pg_server.drop_database(db_url)
+
+
+def print_repeat_evidence(db_url, devices):
+    """What the store says of devices that got a command twice on one connection."""
+    names = ", ".join(f"'{d}'" for d in devices)  # loadgen's names (d{n}), not input
+    with pg.Connection(db_url) as conn:
+        for row in conn.query(f"SELECT device, state, resends, first_sent_at, last_sent_at, updated_at "
+                              f"FROM executions WHERE device IN ({names}) ORDER BY device"):
+            print("  repeated:", dict(zip(("device", "state", "resends", "first_sent_at", "last_sent_at",
+                                           "updated_at"), row)))
+        for row in conn.query(f"SELECT device, count(*), string_agg(broker || '/' || conn, ' ') FROM cluster_sessions "
+                              f"WHERE device IN ({names}) GROUP BY device ORDER BY device"):
+            print("  sessions now:", row)
+
+
+def describe_repeats(repeats):
+    if not repeats:
+        return ""
+    gaps = sorted(g for g, _ in repeats)
+    return (f"; {len(repeats)} commands repeated on one connection, {median(gaps):.0f} ms after the last "
+            f"({gaps[0]:.0f}-{gaps[-1]:.0f}), {sum(1 for _, n in repeats if n == 0)} of them to devices never "
+            f"connected again")
 
 
 def refused_reports(broker):
@@ -203,7 +235,7 @@ def print_run(rnd, setup, r):
           f"request: {r['rate']:.0f} upgrades/s; commands received {r['commands']} (most by one device {r['most']}, "
           f"on one connection {r['most_per_connection']}, "
           f"devices without {r['without']}, with more than one {r['repeated']}); reports refused {r['refused_each']}, "
-          f"devices connected again {r['reconnects']}; broker RSS {r['rss_mb']} MB",
+          f"devices connected again {r['reconnects']}{describe_repeats(r['repeats'])}; broker RSS {r['rss_mb']} MB",
           flush=True)
 
 
@@ -258,6 +290,8 @@ def main():
     p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--admin-on", choices=("leader", "follower"), default="leader",
                    help="the broker that gets createUpgrade and getJob (two brokers)")
+    p.add_argument("--resend-seconds", type=int, default=30,
+                   help="plugin_opt_resend_seconds: a command not answered in this time is sent again")
     p.add_argument("--timeout", type=float, default=600, help="seconds the job may take")
     p.add_argument("--linger", type=float, default=2.0,
                    help="seconds the devices stay connected after the job completed, to count repeated commands")

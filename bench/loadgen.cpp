@@ -29,7 +29,9 @@
 //     would be counted) until SECONDS or SIGTERM. The summary counts the
 //     commands the devices received: in all, the most one device got (and on
 //     one connection: a device connecting again gets its pending command
-//     again), and the devices that got none and more than one.
+//     again), and the devices that got none and more than one. A command
+//     repeated on one connection is printed as "repeat {device} {ms since the
+//     last} {times it connected again before}".
 //
 // Device i logs in as PRODUCT/d{FIRST+i} with password "secret".
 #include <mosquitto.h>
@@ -101,6 +103,8 @@ struct Device {
   int commands = 0;               // $ota_upgrade messages received
   int connection_commands = 0;    // ... on its current connection
   int most_per_connection = 0;
+  int reconnects = 0;
+  Clock::time_point last_command;
   bool ever_connected = false;
   bool down = false;              // devices: the broker closed the connection
   Clock::time_point reconnect_at;
@@ -183,6 +187,7 @@ void on_disconnect(mosquitto*, void* obj, int rc) {
   d->down = true;
   d->reconnect_at = Clock::now() + std::chrono::milliseconds(100 + rand() % 100);
   ++d->load->reconnects;
+  ++d->reconnects;
 }
 
 // MQTT 5: a refused report is not acknowledged; it goes again in its place in the window.
@@ -245,6 +250,13 @@ void on_message(mosquitto*, void* obj, const mosquitto_message* m) {
   if (!strstr(m->topic, "/$ota_upgrade/")) return;
   ++d->commands;
   d->most_per_connection = std::max(d->most_per_connection, ++d->connection_commands);
+  auto now = Clock::now();
+  if (d->connection_commands > 1) {
+    // Another command on the same connection: how long after the last, and after how many reconnections.
+    printf("repeat %s %.0f %d\n", d->name.c_str(),
+           std::chrono::duration<double, std::milli>(now - d->last_command).count(), d->reconnects);
+  }
+  d->last_command = now;
   if (d->upgraded || !d->pending_version.empty()) return;
   // The command carries the version to install.
   std::string payload(static_cast<const char*>(m->payload), static_cast<size_t>(m->payloadlen));
