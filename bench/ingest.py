@@ -18,6 +18,7 @@ was committed to SQLite or PostgreSQL. Then the bars of issue 10, PASS or FAIL.
 """
 import argparse
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -165,6 +166,12 @@ def measure(passwd, load, variant, args, db_url, pg_server):
         if commits:
             result["lag_worst_ms"] = commit_lag_ms(acks, commits)
             result["committed"] = f"{commits[-1][1]}/{progress}"
+            if commits[-1][1] < progress and args.save_logs:
+                # Acknowledged and not committed 30 s later: the broker's log is kept to see why.
+                os.makedirs(args.save_logs, exist_ok=True)
+                saved = os.path.join(args.save_logs, f"{variant.name}-{int(time.time())}.log")
+                shutil.copy(os.path.join(broker.dir, "broker.log"), saved)
+                result["committed"] += f" (log: {saved})"
         else:
             result["lag_worst_ms"], result["committed"] = float("nan"), "unreadable"
     broker.cleanup()
@@ -298,6 +305,8 @@ def main():
     p.add_argument("--mqtt", type=int, choices=(3, 5), default=3,
                    help="the devices' MQTT version: under 5 a refused report (back-pressure) is counted and sent "
                         "again; under 3.1.1 a refusal closes the connection and loadgen's device stays away")
+    p.add_argument("--save-logs", metavar="DIR",
+                   help="keep the broker's log there when acknowledged reports were not committed 30 s later")
     pg.add_arguments(p)
     args = p.parse_args()
     loads = args.loads.split(",")
