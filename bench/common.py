@@ -33,9 +33,11 @@ class Broker:
     """A mosquitto process in its own directory; with_plugin=False is the bare broker.
 
     plugin_path loads another build of mosquitto_ota instead of build/'s; noop_mode
-    ("noop" or "parse") loads bench's no-op plugin in that mode instead of mosquitto_ota."""
+    ("noop" or "parse") loads bench's no-op plugin in that mode instead of mosquitto_ota;
+    db_url stores in that PostgreSQL database instead of SQLite (self.db, then unused)."""
 
-    def __init__(self, passwd, with_plugin, plugin_opts=None, db_dir=None, plugin_path=None, noop_mode=None):
+    def __init__(self, passwd, with_plugin, plugin_opts=None, db_dir=None, plugin_path=None, noop_mode=None,
+                 db_url=None):
         self.dir = tempfile.mkdtemp(prefix="ota-bench-")
         self.db = os.path.join(db_dir or self.dir, "ota.db")
         self.port = free_port()
@@ -53,7 +55,8 @@ class Broker:
         if noop_mode:
             lines += [f"plugin {NOOP_PLUGIN}", f"plugin_opt_mode {noop_mode}"]
         elif with_plugin:
-            lines += [f"plugin {plugin_path or PLUGIN}", f"plugin_opt_db_path {self.db}", "plugin_opt_admin_usernames admin",
+            store = f"plugin_opt_db_url {db_url}" if db_url else f"plugin_opt_db_path {self.db}"
+            lines += [f"plugin {plugin_path or PLUGIN}", store, "plugin_opt_admin_usernames admin",
                       "plugin_opt_acl_default allow"]
             for k, v in (plugin_opts or {}).items():
                 lines.append(f"plugin_opt_{k} {v}")

@@ -6,6 +6,10 @@ device, getJob, a listJobExecutions page and listDevices pages (all as round
 trips of a real MQTT 5 admin client), the plugin's memory per device, and the
 slowest acknowledgement a device publishing all along got while the big
 createUpgrade ran.
+
+--store postgresql: the same on a throwaway PostgreSQL server (bench/pg.py),
+the devices written with COPY and the tables analyzed (as autovacuum would
+after such a load); the server's own memory and the database's size shown too.
 """
 import argparse
 import json
@@ -20,6 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import BUILD, LOADGEN, Broker, make_passwd  # noqa: E402
+import pg  # noqa: E402
 
 ADMIN_LATENCY = os.path.join(BUILD, "bench", "admin_latency")
 
@@ -46,21 +51,67 @@ def populate(db, devices):
     return time.monotonic() - t0
 
 
+def populate_pg(db_url, devices):
+    """The same rows into PostgreSQL, with COPY through psql, then ANALYZE."""
+    t0 = time.monotonic()
+
+    def copy(table, rows):
+        subprocess.run([os.path.join(pg.BIN, "psql"), "-q", "-v", "ON_ERROR_STOP=1", db_url, "-c",
+                        f"COPY {table} FROM STDIN"], input="".join(rows), text=True, check=True)
+
+    copy("devices (product, device, status, status_at)",
+         (f'fleet\td{i:07d}\t{{"firmware_ver":"{"1.0" if i % 10 else "0.9"}"}}\t1\n' for i in range(devices)))
+    copy("device_versions", (f"fleet\td{i:07d}\tfirmware_ver\t{'1.0' if i % 10 else '0.9'}\n"
+                             for i in range(devices)))
+    with pg.Connection(db_url) as conn:
+        conn.query("ANALYZE")
+    return time.monotonic() - t0
+
+
+def pg_memory_mb(pg_server):
+    """PostgreSQL's resident memory: the sum over its processes (shared buffers counted once per process that
+    touched them, so an upper bound)."""
+    total = 0
+    for pid in pg_server.pids():
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+        except (OSError, StopIteration):
+            pass
+    return total / 1024.0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--devices", type=int, default=1_000_000)
+    p.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
+    pg.add_arguments(p)
     args = p.parse_args()
+    if args.store == "postgresql":
+        with pg.server_from_args(args) as pg_server:
+            print(pg_server.describe(), flush=True)
+            run(args, pg_server)
+    else:
+        run(args, None)
+
+
+def run(args, pg_server):
     work = tempfile.mkdtemp(prefix="ota-fleet-")
     passwd = os.path.join(work, "passwd")
     make_passwd(passwd, ["admin", "fleet/d1"])  # d1: the probe device (loadgen naming)
+    db_url = pg_server.create_database() if pg_server else None
 
-    broker = Broker(passwd, True, db_dir=work)
+    broker = Broker(passwd, True, db_dir=work, db_url=db_url)
     broker.start()
     broker.stop()  # the schema is in place
-    took = populate(broker.db, args.devices)
-    print(f"{args.devices} devices written into {broker.db} in {took:.1f} s", flush=True)
+    if db_url:
+        took = populate_pg(db_url, args.devices)
+        print(f"{args.devices} devices written into {db_url} in {took:.1f} s (COPY, ANALYZE)", flush=True)
+    else:
+        took = populate(broker.db, args.devices)
+        print(f"{args.devices} devices written into {broker.db} in {took:.1f} s", flush=True)
 
-    broker = Broker(passwd, True, db_dir=work)
+    broker = Broker(passwd, True, db_dir=work, db_url=db_url)
     t_up = broker.start()
     stats, _ = admin(broker.port, [{"command": "listJobs", "limit": 1}])
     print(f"restart: accepting connections after {t_up:.2f} s, first admin answer {stats['first']:.1f} ms later")
@@ -103,13 +154,18 @@ def main():
     print(f"listDevices page of 100 at a version: median {stats['median']:.2f} ms, max {stats['max']:.2f} ms")
     print(f"broker memory: {rss_before:.0f} MB before the job, {rss_after:.0f} MB after "
           f"({(rss_after - rss_before) * 1e6 / args.devices:.0f} bytes per device for the job)")
+    if pg_server:
+        with pg.Connection(db_url) as conn:
+            size = int(conn.value("SELECT pg_database_size(current_database())")) / 1e6
+        print(f"PostgreSQL: database {size:.0f} MB ({size * 1e6 / args.devices:.0f} bytes per device), "
+              f"its processes' RSS {pg_memory_mb(pg_server):.0f} MB (shared buffers counted in each)")
     broker.stop()
     t0 = time.monotonic()
     broker.start()
     print(f"restart with the job in place: serving after {time.monotonic() - t0:.2f} s, "
           f"memory {broker.rss_mb():.0f} MB ({broker.rss_mb() * 1e6 / args.devices:.0f} bytes per device)")
     for line in broker.log().splitlines():
-        if "created for product fleet" in line or "large commit" in line:
+        if "created for product fleet" in line or "large commit" in line or "leads" in line:
             print("broker log:", line.split(": ", 1)[1])
     broker.cleanup()
 

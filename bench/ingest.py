@@ -3,6 +3,8 @@
 no-op plugin (bench/noop_plugin.cpp: ACL_CHECK + MESSAGE that return at once),
 the same that also parses each payload as JSON, and mosquitto_ota (and any other
 build of it given with --plugin-build NAME=PATH), interleaved in one invocation.
+Variant plugin-pg is mosquitto_ota storing in PostgreSQL (a throwaway server,
+bench/pg.py, started once; a fresh database each run) instead of SQLite.
 
 Loads: "ota", device progress reports (with --status-every N, every N-th report
 of a device a status report), and "telemetry", the same on topics the plugin
@@ -12,10 +14,11 @@ variant) pair once, in an order that changes from round to round.
 Prints per run, then per load: median msgs/s, broker CPU per message (whole
 process, and the broker's main thread), ratios to bare and to noop, and for
 mosquitto_ota builds on the ota load how long after its acknowledgement a report
-was committed to SQLite. Then the bars of issue 10, PASS or FAIL.
+was committed to SQLite or PostgreSQL. Then the bars of issue 10, PASS or FAIL.
 """
 import argparse
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -25,9 +28,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import LOADGEN, PLUGIN, Broker, make_passwd, median  # noqa: E402
+import pg  # noqa: E402
 
 LOADS = ("ota", "telemetry")
 BASE_VARIANTS = ("bare", "noop", "parse", "plugin")
+PG_VARIANT = "plugin-pg"
+REFERENCES = ("bare", "noop", "plugin")  # the ratio columns, where these variants ran
 # Issue 10's bars (medians of one invocation).
 TELEMETRY_RATE_BAR = 0.97   # plugin throughput >= 0.97 x noop's
 TELEMETRY_CPU_BAR_US = 0.3  # plugin CPU per message within 0.3 us of noop's
@@ -35,17 +41,18 @@ OTA_RATE_BAR = 0.95         # plugin throughput >= 0.95 x parse's
 
 
 class Variant:
-    """One broker set-up: kind is bare, noop, parse or ota (a build of mosquitto_ota at path)."""
+    """One broker set-up: kind is bare, noop, parse or ota (a build of mosquitto_ota at path,
+    storing in SQLite, or in PostgreSQL with on_pg)."""
 
-    def __init__(self, name, kind, path=None):
-        self.name, self.kind, self.path = name, kind, path
+    def __init__(self, name, kind, path=None, on_pg=False):
+        self.name, self.kind, self.path, self.on_pg = name, kind, path, on_pg
 
-    def broker(self, passwd, args):
+    def broker(self, passwd, args, db_url=None):
         opts = {"flush_ms": args.flush_ms}
         if args.progress_history:
             opts["progress_history"] = args.progress_history
         return Broker(passwd, self.kind == "ota", opts, plugin_path=self.path,
-                      noop_mode=self.kind if self.kind in ("noop", "parse") else None)
+                      noop_mode=self.kind if self.kind in ("noop", "parse") else None, db_url=db_url)
 
 
 def poll_commits(db_path, samples, stop):
@@ -69,6 +76,21 @@ def poll_commits(db_path, samples, stop):
     conn.close()
 
 
+def poll_pg_commits(db_url, samples, stop):
+    """The same from PostgreSQL: a row per report, ids in commit order (the plugin has one writer)."""
+    with pg.Connection(db_url) as conn:
+        last_id, n = 0, 0
+        while not stop.is_set():
+            try:
+                top, more = conn.query(f"SELECT MAX(id), COUNT(*) FROM progress_reports WHERE id > {last_id}")[0]
+                if top is not None:
+                    last_id, n = int(top), n + int(more)
+                samples.append((int(time.time() * 1000), n))
+            except pg.PgError:
+                pass  # no table yet: the plugin migrates at start
+            time.sleep(0.01)
+
+
 def commit_lag_ms(acks, commits):
     """For each acknowledgement sample (t, n): how long until n reports were committed."""
     worst, j = 0, 0
@@ -84,25 +106,36 @@ def commit_lag_ms(acks, commits):
 def loadgen_command(load, port, args):
     if load == "ota":
         return [LOADGEN, "ingest", str(port), "bench", "1", str(args.devices), str(args.seconds), str(args.qos),
-                str(args.window), str(args.status_every)]
+                str(args.window), str(args.status_every), str(args.mqtt)]
     return [LOADGEN, "telemetry", str(port), "bench", "1", str(args.devices), str(args.seconds), str(args.qos),
-            str(args.window)]
+            str(args.window), "0", str(args.mqtt)]
 
 
-def run_once(passwd, load, variant, args):
-    broker = variant.broker(passwd, args)
+def run_once(passwd, load, variant, args, pg_server):
+    db_url = pg_server.create_database() if variant.on_pg else None
+    try:
+        return measure(passwd, load, variant, args, db_url, pg_server if db_url else None)
+    finally:
+        if db_url:
+            pg_server.drop_database(db_url)  # the disk stays as it was for the next run
+
+
+def measure(passwd, load, variant, args, db_url, pg_server):
+    broker = variant.broker(passwd, args, db_url)
     broker.start()
     measure_lag = load == "ota" and variant.kind == "ota"
     stop, commits = threading.Event(), []
     poller = None
     if measure_lag:
-        poller = threading.Thread(target=poll_commits, args=(broker.db, commits, stop))
+        poller = threading.Thread(target=poll_pg_commits if db_url else poll_commits,
+                                  args=(db_url or broker.db, commits, stop))
         poller.start()
     proc = subprocess.Popen(loadgen_command(load, broker.port, args), stdout=subprocess.PIPE, text=True)
-    acks, summary, cpu0, thread0 = [], "", None, None
+    acks, summary, cpu0, thread0, pg_cpu0 = [], "", None, None, None
     for line in proc.stdout:
         if line.startswith("ready"):
             cpu0, thread0 = broker.cpu_seconds(), broker.cpu_seconds(broker_thread_only=True)
+            pg_cpu0 = pg_server.cpu_seconds() if pg_server else None
         elif line.startswith("acked"):
             _, t, n, statuses = line.split()
             acks.append((int(t), int(n) - int(statuses)))  # progress reports: they are counted in SQLite
@@ -112,13 +145,17 @@ def run_once(passwd, load, variant, args):
         broker.cleanup()
         raise RuntimeError(f"loadgen {load} against {variant.name} failed (exit {proc.returncode})")
     cpu = broker.cpu_seconds() - cpu0
+    pg_cpu = pg_server.cpu_seconds() - pg_cpu0 if pg_server else None
     thread_cpu = broker.cpu_seconds(broker_thread_only=True) - thread0
     fields = dict(kv.split("=") for kv in summary.split()[1:])
     msgs = int(fields["acked"])
-    result = {"rate": float(fields["rate"]), "msgs": msgs, "cpu_us": cpu / max(1, msgs) * 1e6,
+    result = {"rate": float(fields["rate"]), "msgs": msgs, "refused": int(fields["refused"]),
+              "cpu_us": cpu / max(1, msgs) * 1e6,
               "thread_us": thread_cpu / max(1, msgs) * 1e6}
+    if pg_cpu is not None:
+        result["pg_us"] = pg_cpu / max(1, msgs) * 1e6
     if measure_lag:
-        progress = msgs - int(fields["acked_status"])  # progress reports, the ones counted in SQLite
+        progress = msgs - int(fields["acked_status"])  # progress reports, the ones counted in the database
         deadline = time.time() + 30
         while time.time() < deadline and (not commits or commits[-1][1] < progress):
             if not commits and time.time() > deadline - 25:
@@ -129,6 +166,12 @@ def run_once(passwd, load, variant, args):
         if commits:
             result["lag_worst_ms"] = commit_lag_ms(acks, commits)
             result["committed"] = f"{commits[-1][1]}/{progress}"
+            if commits[-1][1] < progress and args.save_logs:
+                # Acknowledged and not committed 30 s later: the broker's log is kept to see why.
+                os.makedirs(args.save_logs, exist_ok=True)
+                saved = os.path.join(args.save_logs, f"{variant.name}-{int(time.time())}.log")
+                shutil.copy(os.path.join(broker.dir, "broker.log"), saved)
+                result["committed"] += f" (log: {saved})"
         else:
             result["lag_worst_ms"], result["committed"] = float("nan"), "unreadable"
     broker.cleanup()
@@ -158,28 +201,32 @@ def print_table(load, variants, results, args):
     names = [v.name for v in variants]
     rows = {name: results[(load, name)] for name in names}
     med = {name: median([r["rate"] for r in rs]) for name, rs in rows.items()}
-    print(f"\n{load}: {args.devices} devices, QoS {args.qos}, window {args.window}, {args.seconds:g} s x {args.rounds} "
+    print(f"\n{load}: {args.devices} devices, MQTT {args.mqtt}, QoS {args.qos}, window {args.window}, "
+          f"{args.seconds:g} s x {args.rounds} "
           f"rounds, flush_ms {args.flush_ms}" + (f", every {args.status_every}th report a status"
                                                  if load == "ota" and args.status_every else ""))
-    print(f"{'variant':<10} {'msgs/s':>8} {'CPU/msg':>8} {'thread':>7} {'/bare':>13} {'/noop':>13}  commit lag")
+    refs = [ref for ref in REFERENCES if ref in rows]
+    print(f"{'variant':<10} {'msgs/s':>8} {'CPU/msg':>8} {'thread':>7} " + " ".join(f"{'/' + r:>13}" for r in refs) +
+          "  commit lag")
     for v in variants:
         rs = rows[v.name]
         cells = []
-        for ref in ("bare", "noop"):
-            if ref in rows:
-                per_round = rounds_ratio(rs, rows[ref])
-                cells.append(f"{ratio(med[v.name], med[ref]):.3f} {per_round:.3f}")
-            else:
-                cells.append("-")
+        for ref in refs:
+            per_round = rounds_ratio(rs, rows[ref])
+            cells.append(f"{ratio(med[v.name], med[ref]):.3f} {per_round:.3f}")
         lag = ""
         if load == "ota" and v.kind == "ota":
             lags = [r["lag_worst_ms"] for r in rs]
             lag = (f"worst {max(lags):.0f} ms, median of run worsts {median(lags):.0f} ms "
                    f"(bar flush_ms + 100 = {args.flush_ms + 100} ms)")
+        if v.on_pg:
+            lag += f"; PostgreSQL's CPU/msg {median([r['pg_us'] for r in rs]):.2f} us"
+        if any(r["refused"] for r in rs):
+            lag += f"; refused a run: median {median([r['refused'] for r in rs]):.0f}"
         print(f"{v.name:<10} {med[v.name]:>8.0f} {median([r['cpu_us'] for r in rs]):>5.2f} us "
-              f"{median([r['thread_us'] for r in rs]):>4.2f} us {cells[0]:>13} {cells[1]:>13}  {lag}")
-    print("(msgs/s, CPU/msg: medians; CPU/msg the whole broker process, thread its main thread; "
-          "/bare, /noop: ratio of the medians, median of the rounds' ratios)")
+              f"{median([r['thread_us'] for r in rs]):>4.2f} us " + " ".join(f"{c:>13}" for c in cells) + f"  {lag}")
+    print("(msgs/s, CPU/msg: medians; CPU/msg the whole broker process, thread its main thread (PostgreSQL's own "
+          "processes not counted); /bare, /noop, /plugin (on SQLite): ratio of the medians, median of the rounds' ratios)")
 
 
 def rounds_ratio(rs, refs):
@@ -218,9 +265,12 @@ def print_bars(variants, results, args):
 def parse_variants(args):
     variants = []
     for name in args.variants.split(","):
-        if name not in BASE_VARIANTS:
-            sys.exit(f"unknown variant {name!r} (one of {', '.join(BASE_VARIANTS)})")
-        variants.append(Variant(name, "ota", PLUGIN) if name == "plugin" else Variant(name, name))
+        if name == PG_VARIANT:
+            variants.append(Variant(name, "ota", PLUGIN, on_pg=True))
+        elif name not in BASE_VARIANTS:
+            sys.exit(f"unknown variant {name!r} (one of {', '.join(BASE_VARIANTS + (PG_VARIANT,))})")
+        else:
+            variants.append(Variant(name, "ota", PLUGIN) if name == "plugin" else Variant(name, name))
     for spec in args.plugin_build:
         name, sep, path = spec.partition("=")
         if not sep or not name or not path:
@@ -239,7 +289,7 @@ def main():
     p.add_argument("--seconds", type=float, default=5, help="load per run")
     p.add_argument("--loads", default=",".join(LOADS), help="comma-separated subset of: ota,telemetry")
     p.add_argument("--variants", default=",".join(BASE_VARIANTS),
-                   help="comma-separated subset of: bare,noop,parse,plugin")
+                   help="comma-separated subset of: bare,noop,parse,plugin,plugin-pg (mosquitto_ota on PostgreSQL)")
     p.add_argument("--plugin-build", action="append", default=[], metavar="NAME=PATH",
                    help="another build of mosquitto_ota.so as an extra variant (repeatable), "
                         "e.g. base=/tmp/base/build/mosquitto_ota.so")
@@ -252,6 +302,12 @@ def main():
                         "0: the plugin's default, option not passed (for builds that predate it)")
     p.add_argument("--status-every", type=int, default=0,
                    help="ota load: every N-th report of a device is a status report (0: progress only)")
+    p.add_argument("--mqtt", type=int, choices=(3, 5), default=3,
+                   help="the devices' MQTT version: under 5 a refused report (back-pressure) is counted and sent "
+                        "again; under 3.1.1 a refusal closes the connection and loadgen's device stays away")
+    p.add_argument("--save-logs", metavar="DIR",
+                   help="keep the broker's log there when acknowledged reports were not committed 30 s later")
+    pg.add_arguments(p)
     args = p.parse_args()
     loads = args.loads.split(",")
     for load in loads:
@@ -261,16 +317,30 @@ def main():
 
     passwd = os.path.join(tempfile.mkdtemp(prefix="ota-bench-"), "passwd")
     make_passwd(passwd, [f"bench/d{i}" for i in range(1, args.devices + 1)] + ["admin"])
+    pg_server = pg.server_from_args(args) if any(v.on_pg for v in variants) else None
+    if pg_server:
+        pg_server.start()
+        print(pg_server.describe(), flush=True)
+    try:
+        run_rounds(passwd, loads, variants, args, pg_server)
+    finally:
+        if pg_server:
+            pg_server.cleanup()
+
+
+def run_rounds(passwd, loads, variants, args, pg_server):
     pairs = [(load, v) for load in loads for v in variants]
     results = {(load, v.name): [] for load, v in pairs}
     for rnd in range(args.rounds):
         for i in balanced_order(len(pairs), rnd):
             load, v = pairs[i]
-            r = run_once(passwd, load, v, args)
+            r = run_once(passwd, load, v, args, pg_server)
             results[(load, v.name)].append(r)
             lag = (f" lag_worst={r['lag_worst_ms']:.0f}ms committed={r['committed']}"
                    if "lag_worst_ms" in r else "")
-            print(f"round {rnd + 1} {load:<9} {v.name:<8}: {r['rate']:6.0f} msgs/s, acked {r['msgs']}, "
+            refused = f", refused {r['refused']}" if r["refused"] else ""
+            refused += f", PostgreSQL CPU/msg {r['pg_us']:.2f} us" if "pg_us" in r else ""
+            print(f"round {rnd + 1} {load:<9} {v.name:<9}: {r['rate']:6.0f} msgs/s, acked {r['msgs']}{refused}, "
                   f"CPU/msg {r['cpu_us']:.2f} us (thread {r['thread_us']:.2f} us){lag}", flush=True)
     for load in loads:
         print_table(load, variants, results, args)

@@ -1,24 +1,37 @@
 // Load generator: many simulated IotHub devices on one epoll loop, real MQTT
 // (libmosquitto, no threads of its own).
 //
-//   loadgen ingest PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW [STATUS_EVERY]
+//   loadgen ingest PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW [STATUS_EVERY [PROTOCOL]]
 //     COUNT devices report progress as fast as the broker acknowledges, WINDOW
 //     messages in flight each, for SECONDS; with STATUS_EVERY, every such report
 //     of a device is a status report instead (a new app_ver each time). Prints
 //     "acked T_ms N S" (all reports, status reports) every 50 ms and a summary.
-//   loadgen telemetry PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW
+//     PROTOCOL 5: MQTT 5 (default 3.1.1), and a report refused (PUBACK reason
+//     >= 128) is counted and sent again at once, as a device would, instead of
+//     the connection being closed (MQTT 3.1.1 has no refusal).
+//   loadgen telemetry PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW [0 [PROTOCOL]]
 //     The same load on topics the plugin does not own: ordinary telemetry,
 //     telemetry/{product}/{device}/{n} (n cycles over 8 sensors) with a small
 //     JSON payload.
-//   loadgen devices PORT PRODUCT FIRST COUNT VERSION SECONDS [DELAY_MS STATE_FILE]
+//   loadgen devices PORT PRODUCT FIRST COUNT VERSION SECONDS [DELAY_MS STATE_FILE [LINGER]]
 //     COUNT devices report {"firmware_ver":VERSION} at boot, then answer each
 //     $ota_upgrade command (at once, or after a random 0..DELAY_MS): progress
 //     100, then their new version. Prints "ready" once all are connected,
 //     "upgraded N" as they finish, and stops when all are upgraded or after
-//     SECONDS. With STATE_FILE, a device that installed a version writes
+//     SECONDS. With STATE_FILE (- for none), a device that installed a version writes
 //     "{device} {version}" there and reports that version at its next boot (the
 //     file survives a restart of the generator), and every acknowledged report
 //     of a new version is printed as "acked_status {device} {unix_ms}".
+//     A device whose connection the broker closes (MQTT 3.1.1 has no other
+//     refusal of a report) connects again 100-200 ms later, as a device would;
+//     libmosquitto then sends again what was not acknowledged.
+//     LINGER 1: once all are upgraded, stay connected (a repeated command
+//     would be counted) until SECONDS or SIGTERM. The summary counts the
+//     commands the devices received: in all, the most one device got (and on
+//     one connection: a device connecting again gets its pending command
+//     again), and the devices that got none and more than one. A command
+//     repeated on one connection is printed as "repeat {device} {ms since the
+//     last} {times it connected again before}".
 //
 // Device i logs in as PRODUCT/d{FIRST+i} with password "secret".
 #include <mosquitto.h>
@@ -62,10 +75,14 @@ struct Load {
   std::string version;
   long acked = 0;
   long acked_status = 0;
+  long refused = 0;  // MQTT 5: PUBACKs with a reason >= 128
+  int protocol = MQTT_PROTOCOL_V311;
   long sent = 0;
   long upgraded = 0;
   long connected = 0;
+  long reconnects = 0;  // devices: connections the broker closed, connected again
   bool running = true;
+  bool linger = false;  // devices: stay connected once all are upgraded
   int delay_ms = 0;
   FILE* state = nullptr;
   Clock::time_point last_ack = Clock::now();
@@ -83,6 +100,14 @@ struct Device {
   bool upgraded = false;
   std::string boot_version;       // what it reports at boot
   std::string pending_version;    // the command it is acting on
+  int commands = 0;               // $ota_upgrade messages received
+  int connection_commands = 0;    // ... on its current connection
+  int most_per_connection = 0;
+  int reconnects = 0;
+  Clock::time_point last_command;
+  bool ever_connected = false;
+  bool down = false;              // devices: the broker closed the connection
+  Clock::time_point reconnect_at;
   Clock::time_point act_at;       // when it finishes "installing"
   int status_mid = -1;            // the report of its new version, until acknowledged
   std::vector<int> status_mids;   // ingest: status reports in flight
@@ -147,8 +172,37 @@ void on_connect(mosquitto*, void* obj, int rc) {
     fprintf(stderr, "%s: connect refused (%d)\n", d->name.c_str(), rc);
     exit(2);
   }
-  ++d->load->connected;
+  if (!d->ever_connected) ++d->load->connected;
+  d->connection_commands = 0;
+  d->ever_connected = true;
   if (d->load->mode == "devices") publish_version(d, d->boot_version);
+}
+
+void on_publish(mosquitto*, void* obj, int mid);
+
+// devices: a connection the broker closed comes back shortly (see reconnect()).
+void on_disconnect(mosquitto*, void* obj, int rc) {
+  auto* d = static_cast<Device*>(obj);
+  if (rc == 0 || d->load->mode != "devices" || !d->load->running) return;
+  d->down = true;
+  d->reconnect_at = Clock::now() + std::chrono::milliseconds(100 + rand() % 100);
+  ++d->load->reconnects;
+  ++d->reconnects;
+}
+
+// MQTT 5: a refused report is not acknowledged; it goes again in its place in the window.
+void on_publish_v5(mosquitto* mosq, void* obj, int mid, int reason, const mosquitto_property*) {
+  auto* d = static_cast<Device*>(obj);
+  if (reason < 128 || !d->load->streaming) {
+    on_publish(mosq, obj, mid);
+    return;
+  }
+  ++d->load->refused;
+  --d->in_flight;
+  auto status = std::find(d->status_mids.begin(), d->status_mids.end(), mid);
+  if (status != d->status_mids.end()) d->status_mids.erase(status);
+  --d->load->sent;  // sent again below: counted once
+  if (d->load->running) publish_report(d);
 }
 
 void on_publish(mosquitto*, void* obj, int mid) {
@@ -193,7 +247,17 @@ void finish_upgrade(Device* d) {
 
 void on_message(mosquitto*, void* obj, const mosquitto_message* m) {
   auto* d = static_cast<Device*>(obj);
-  if (d->upgraded || !d->pending_version.empty() || !strstr(m->topic, "/$ota_upgrade/")) return;
+  if (!strstr(m->topic, "/$ota_upgrade/")) return;
+  ++d->commands;
+  d->most_per_connection = std::max(d->most_per_connection, ++d->connection_commands);
+  auto now = Clock::now();
+  if (d->connection_commands > 1) {
+    // Another command on the same connection: how long after the last, and after how many reconnections.
+    printf("repeat %s %.0f %d\n", d->name.c_str(),
+           std::chrono::duration<double, std::milli>(now - d->last_command).count(), d->reconnects);
+  }
+  d->last_command = now;
+  if (d->upgraded || !d->pending_version.empty()) return;
   // The command carries the version to install.
   std::string payload(static_cast<const char*>(m->payload), static_cast<size_t>(m->payloadlen));
   size_t at = payload.find("\"version\":\"");
@@ -206,6 +270,20 @@ void on_message(mosquitto*, void* obj, const mosquitto_message* m) {
   int delay = d->load->delay_ms > 0 ? rand() % d->load->delay_ms : 0;
   d->act_at = Clock::now() + std::chrono::milliseconds(delay);
   if (delay == 0) finish_upgrade(d);
+}
+
+// Connects a device again; its socket is new, registered afresh (the closed one left epoll by itself).
+void reconnect(int epfd, Device* d) {
+  if (mosquitto_reconnect(d->mosq) != MOSQ_ERR_SUCCESS) {
+    d->reconnect_at = Clock::now() + std::chrono::milliseconds(100);
+    return;
+  }
+  d->down = false;
+  d->polls_write = true;
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT;
+  ev.data.ptr = d;
+  epoll_ctl(epfd, EPOLL_CTL_ADD, mosquitto_socket(d->mosq), &ev);
 }
 
 // Asks epoll for writability only while libmosquitto has something to write; a
@@ -224,8 +302,8 @@ void update_interest(int epfd, Device* d) {
 
 int main(int argc, char** argv) {
   if (argc < 7) {
-    fprintf(stderr, "usage: loadgen ingest PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW [STATUS_EVERY]\n"
-                    "       loadgen telemetry PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW\n"
+    fprintf(stderr, "usage: loadgen ingest PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW [STATUS_EVERY [PROTOCOL]]\n"
+                    "       loadgen telemetry PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW [0 [PROTOCOL]]\n"
                     "       loadgen devices PORT PRODUCT FIRST COUNT VERSION SECONDS\n");
     return 1;
   }
@@ -243,11 +321,12 @@ int main(int argc, char** argv) {
     load.qos = argc > 7 ? atoi(argv[7]) : 1;
     load.window = argc > 8 ? atoi(argv[8]) : 10;
     load.status_every = argc > 9 ? atoi(argv[9]) : 0;
+    if (argc > 10 && atoi(argv[10]) == 5) load.protocol = MQTT_PROTOCOL_V5;
   } else {
     load.version = argv[6];
     seconds = argc > 7 ? atof(argv[7]) : 120;
     load.delay_ms = argc > 8 ? atoi(argv[8]) : 0;
-    if (argc > 9) {
+    if (argc > 9 && strcmp(argv[9], "-") != 0) {
       if (FILE* f = fopen(argv[9], "r")) {  // versions installed before this run
         char name[128], version[128];
         while (fscanf(f, "%127s %127s", name, version) == 2) installed[name] = version;
@@ -255,6 +334,7 @@ int main(int argc, char** argv) {
       }
       load.state = fopen(argv[9], "a");
     }
+    load.linger = argc > 10 && atoi(argv[10]) == 1;
   }
   srand(static_cast<unsigned>(getpid()));
 
@@ -287,7 +367,13 @@ int main(int argc, char** argv) {
     mosquitto_username_pw_set(d.mosq, username.c_str(), "secret");
     mosquitto_max_inflight_messages_set(d.mosq, 0);  // the window below is the limit
     mosquitto_connect_callback_set(d.mosq, on_connect);
-    mosquitto_publish_callback_set(d.mosq, on_publish);
+    mosquitto_disconnect_callback_set(d.mosq, on_disconnect);
+    mosquitto_int_option(d.mosq, MOSQ_OPT_PROTOCOL_VERSION, load.protocol);
+    if (load.protocol == MQTT_PROTOCOL_V5) {
+      mosquitto_publish_v5_callback_set(d.mosq, on_publish_v5);
+    } else {
+      mosquitto_publish_callback_set(d.mosq, on_publish);
+    }
     mosquitto_message_callback_set(d.mosq, on_message);
     int tries = 0;
     while (mosquitto_connect(d.mosq, "127.0.0.1", load.port, 60) != MOSQ_ERR_SUCCESS) {
@@ -349,13 +435,14 @@ int main(int argc, char** argv) {
       for (auto& d : devices) mosquitto_loop_misc(d.mosq);
       next_misc = now + std::chrono::milliseconds(20);
       for (auto& d : devices) {
+        if (d.down && now >= d.reconnect_at) reconnect(epfd, &d);
         if (!d.pending_version.empty() && now >= d.act_at) {
           finish_upgrade(&d);
           update_interest(epfd, &d);
         }
       }
     }
-    if (load.mode == "devices" && load.upgraded == count) break;
+    if (load.mode == "devices" && load.upgraded == count && !load.linger) break;
   }
   // Let what is in flight be acknowledged, without sending more.
   load.running = false;
@@ -370,10 +457,23 @@ int main(int argc, char** argv) {
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   if (load.streaming) {
     printf("acked %lld %ld %ld\n", static_cast<long long>(last_ack_ms), load.acked, load.acked_status);
-    printf("summary acked=%ld acked_status=%ld sent=%ld seconds=%.3f rate=%.0f last_ack_ms=%lld max_ack_gap_ms=%.1f\n", load.acked,
-           load.acked_status, load.sent, elapsed, load.acked / elapsed, static_cast<long long>(last_ack_ms), load.max_ack_gap_ms);
+    printf("summary acked=%ld acked_status=%ld sent=%ld seconds=%.3f rate=%.0f last_ack_ms=%lld max_ack_gap_ms=%.1f "
+           "refused=%ld\n",
+           load.acked, load.acked_status, load.sent, elapsed, load.acked / elapsed, static_cast<long long>(last_ack_ms),
+           load.max_ack_gap_ms, load.refused);
   } else {
-    printf("summary upgraded=%ld of %d seconds=%.3f\n", load.upgraded, count, elapsed);
+    long commands = 0, without = 0, repeated = 0;
+    int most = 0, most_per_connection = 0;
+    for (const auto& d : devices) {
+      most_per_connection = std::max(most_per_connection, d.most_per_connection);
+      commands += d.commands;
+      without += d.commands == 0;
+      repeated += d.commands > 1;
+      most = std::max(most, d.commands);
+    }
+    printf("summary upgraded=%ld of %d seconds=%.3f commands=%ld most_per_device=%d without=%ld repeated=%ld "
+           "reconnects=%ld most_per_connection=%d\n",
+           load.upgraded, count, elapsed, commands, most, without, repeated, load.reconnects, most_per_connection);
   }
   fflush(stdout);  // before the disconnects: a driver may stop measuring at the summary
   for (auto& d : devices) {
