@@ -100,12 +100,13 @@ int64_t PgCluster::inbox_size(int64_t at_most) {
   return db_.query("SELECT count(*) FROM (SELECT 1 FROM cluster_inbox LIMIT $1) AS waiting", at_most).int_at(0, 0);
 }
 
-std::vector<InboxEntry> PgCluster::take_inbox(int limit) {
+std::vector<InboxEntry> PgCluster::take_inbox(int limit, const std::optional<std::string>& from) {
   PgResult r = db_.query(
       "WITH taken AS (DELETE FROM cluster_inbox WHERE seq IN "
-      "(SELECT seq FROM cluster_inbox ORDER BY seq LIMIT $1) RETURNING seq, broker, body) "
+      "(SELECT seq FROM cluster_inbox WHERE $2::text IS NULL OR broker = $2 ORDER BY seq LIMIT $1) "
+      "RETURNING seq, broker, body) "
       "SELECT seq, broker, encode(body, 'hex') FROM taken ORDER BY seq",
-      limit);
+      limit, from);
   return pg_read_all(r, [](const PgResult& res, int i) {
     return InboxEntry{res.int_at(i, 0), res.text_at(i, 1), body_at(res, i, 2)};
   });

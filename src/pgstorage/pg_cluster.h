@@ -24,7 +24,7 @@ class PgCluster : public ClusterRepository {
   void forget_broker(const std::string& broker) override;
   void append_inbox(const std::string& broker, const std::vector<std::string>& bodies) override;
   int64_t inbox_size(int64_t at_most) override;
-  std::vector<InboxEntry> take_inbox(int limit) override;
+  std::vector<InboxEntry> take_inbox(int limit, const std::optional<std::string>& from) override;
   void notify_inbox() override;
   void notify_outbox() override;
   int64_t append_outbox(const std::vector<OutboxWrite>& messages) override;

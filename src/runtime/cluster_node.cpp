@@ -78,15 +78,24 @@ void ClusterNode::handle(Event& event, int64_t now_ms, Effects& out) {
   } else if (const auto* closed = std::get_if<ConnectionClosed>(&event)) {
     local_sessions_.erase(closed->conn);
   }
-  if (engine_ && !own_events_queued_) {
+  if (applies_own_events(now_ms, out)) {
     apply(self_, event, now_ms, out);
     return;
   }
   relayed_.push_back(encode_event(event));
 }
 
+bool ClusterNode::applies_own_events(int64_t now_ms, Effects& out) {
+  if (!engine_) return false;
+  // What this broker relayed before it led (or before a rollback) comes
+  // first: all of it now, once, rather than its new events behind it in the
+  // inbox, where under load they would never catch up.
+  if (own_events_queued_) take_inbox(now_ms, out, Clock::time_point::max(), self_);
+  return true;
+}
+
 void ClusterNode::relay(const std::string& body, Event* event, int64_t now_ms, Effects& out) {
-  if (engine_ && !own_events_queued_) {
+  if (applies_own_events(now_ms, out)) {
     if (event) {
       apply(self_, *event, now_ms, out);
     } else {
@@ -220,8 +229,9 @@ void ClusterNode::apply(const std::string& broker, Event& event, int64_t now_ms,
   }
 }
 
-void ClusterNode::take_inbox(int64_t now_ms, Effects& out, Clock::time_point deadline) {
-  inbox_backlog_ = false;
+void ClusterNode::take_inbox(int64_t now_ms, Effects& out, Clock::time_point deadline,
+                             const std::optional<std::string>& from) {
+  if (!from) inbox_backlog_ = false;
   // What this broker relayed in this transaction comes behind what it relayed before.
   cluster_.append_inbox(self_, relayed_);
   relayed_.clear();
@@ -234,35 +244,37 @@ void ClusterNode::take_inbox(int64_t now_ms, Effects& out, Clock::time_point dea
     store_.transactions.savepoint();
     size_t taken = 0;
     try {
-      taken = apply_inbox_chunk(now_ms, out, false);
+      taken = apply_inbox_chunk(now_ms, out, false, from);
       store_.transactions.release();
     } catch (const StoreError& e) {
       if (e.storage_fault()) throw;  // the worker retries the whole step
-      taken = retake_inbox_chunk(now_ms, out, publishes, logs);
+      taken = retake_inbox_chunk(now_ms, out, publishes, logs, from);
     } catch (const std::exception&) {
-      taken = retake_inbox_chunk(now_ms, out, publishes, logs);
+      taken = retake_inbox_chunk(now_ms, out, publishes, logs, from);
     }
     if (taken < static_cast<size_t>(kInboxChunk)) {
       own_events_queued_ = false;  // what this broker relayed before it led is applied
       return;
     }
-    if (Clock::now() >= deadline) {
+    if (!from && Clock::now() >= deadline) {
       inbox_backlog_ = true;
       return;
     }
   }
 }
 
-size_t ClusterNode::retake_inbox_chunk(int64_t now_ms, Effects& out, size_t publishes, size_t logs) {
+size_t ClusterNode::retake_inbox_chunk(int64_t now_ms, Effects& out, size_t publishes, size_t logs,
+                                       const std::optional<std::string>& from) {
   store_.transactions.rollback_to();
   out.publishes.resize(publishes);
   out.logs.resize(logs);
   engine_->resync();
-  return apply_inbox_chunk(now_ms, out, true);
+  return apply_inbox_chunk(now_ms, out, true, from);
 }
 
-size_t ClusterNode::apply_inbox_chunk(int64_t now_ms, Effects& out, bool one_by_one) {
-  std::vector<InboxEntry> entries = cluster_.take_inbox(kInboxChunk);
+size_t ClusterNode::apply_inbox_chunk(int64_t now_ms, Effects& out, bool one_by_one,
+                                      const std::optional<std::string>& from) {
+  std::vector<InboxEntry> entries = cluster_.take_inbox(kInboxChunk, from);
   for (auto& entry : entries) {
     auto relayed = decode_event(entry.body);
     if (!relayed) {

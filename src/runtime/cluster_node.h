@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -37,7 +38,8 @@ namespace ota {
 class ClusterNode : public Applier {
  public:
   // Relayed events waiting in the inbox at most before this broker refuses reports.
-  static constexpr int64_t kInboxLimit = 100000;
+  // The leader applies tens of thousands of events a second: this is about a second behind.
+  static constexpr int64_t kInboxLimit = 20000;
 
   ClusterNode(const Repositories& store, ClusterRepository& cluster, const Options& options,
               int64_t inbox_limit = kInboxLimit);
@@ -73,13 +75,19 @@ class ClusterNode : public Applier {
   void relay(const std::string& body, Event* event, int64_t now_ms, Effects& out);
   // Leader: applies an event that came to `broker`.
   void apply(const std::string& broker, Event& event, int64_t now_ms, Effects& out);
-  // Leader: the inbox, a chunk at a time, until empty or `deadline`.
-  void take_inbox(int64_t now_ms, Effects& out, Clock::time_point deadline);
+  // Leader: the inbox (only what broker `from` relayed, when given: then all
+  // of it), a chunk at a time, until empty or `deadline`.
+  void take_inbox(int64_t now_ms, Effects& out, Clock::time_point deadline,
+                  const std::optional<std::string>& from = std::nullopt);
   // Takes and applies a chunk; returns how many entries it took. `one_by_one`:
   // each in a savepoint, a failing one dropped.
-  size_t apply_inbox_chunk(int64_t now_ms, Effects& out, bool one_by_one);
+  size_t apply_inbox_chunk(int64_t now_ms, Effects& out, bool one_by_one, const std::optional<std::string>& from);
   // The chunk failed part-way: undone, then taken again one by one.
-  size_t retake_inbox_chunk(int64_t now_ms, Effects& out, size_t publishes, size_t logs);
+  size_t retake_inbox_chunk(int64_t now_ms, Effects& out, size_t publishes, size_t logs,
+                            const std::optional<std::string>& from);
+  // Leading: applies what this broker relayed before, if anything still waits;
+  // true when its events are applied at once (it leads).
+  bool applies_own_events(int64_t now_ms, Effects& out);
   // Leader: `broker` started again or lapsed: the sessions it held are gone.
   void forget_sessions(const std::string& broker);
   void forget_lapsed_brokers(Effects& out);

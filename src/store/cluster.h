@@ -67,8 +67,9 @@ class ClusterRepository {
   virtual void append_inbox(const std::string& broker, const std::vector<std::string>& bodies) = 0;
   // How many entries wait in the inbox, counted up to `at_most`.
   virtual int64_t inbox_size(int64_t at_most) = 0;
-  // The oldest entries, at most `limit`, removed (they are applied in the same transaction).
-  virtual std::vector<InboxEntry> take_inbox(int limit) = 0;
+  // The oldest entries (of broker `from` only, when given), at most `limit`,
+  // removed (they are applied in the same transaction).
+  virtual std::vector<InboxEntry> take_inbox(int limit, const std::optional<std::string>& from) = 0;
   // Wakes the brokers listening (at commit): the leader for the inbox, every broker for the outbox.
   virtual void notify_inbox() = 0;
   virtual void notify_outbox() = 0;
