@@ -43,7 +43,7 @@ class ClusterTest : public ::testing::Test {
   }
 
   // Starts broker `id` on the shared database; the first one started leads.
-  BrokerProcess& start_broker(const std::string& id) {
+  BrokerProcess& start_broker(const std::string& id, const std::string& timeout_seconds = "3") {
     dirs.push_back(std::make_unique<TempDir>());
     auto config = default_config(dirs.back()->path());
     for (auto& [key, value] : config.plugin_opts) {
@@ -53,7 +53,7 @@ class ClusterTest : public ::testing::Test {
       }
     }
     config.plugin_opts.push_back({"broker_id", id});
-    config.plugin_opts.push_back({"broker_timeout_seconds", "3"});
+    config.plugin_opts.push_back({"broker_timeout_seconds", timeout_seconds});
     config.plugin_opts.push_back({"resend_seconds", "1"});
     config.plugin_opts.push_back({"max_resends", "2"});
     brokers.push_back(std::make_unique<BrokerProcess>(dirs.back()->path(), config));
@@ -61,8 +61,8 @@ class ClusterTest : public ::testing::Test {
     return *brokers.back();
   }
 
-  BrokerProcess& start_leader(const std::string& id) {
-    auto& b = start_broker(id);
+  BrokerProcess& start_leader(const std::string& id, const std::string& timeout_seconds = "3") {
+    auto& b = start_broker(id, timeout_seconds);
     EXPECT_TRUE(b.wait_for_log("mosquitto_ota: broker " + id + " leads")) << b.log();
     return b;
   }
@@ -326,14 +326,15 @@ TEST_F(ClusterTest, AFollowerKilledLapsesItsDevicesGoOfflineAndReconnectElsewher
 }
 
 TEST_F(ClusterTest, ABrokerStoppedCleanlyTakesItsDevicesOfflineAtOnce) {
-  auto& a = start_leader("A");
-  auto& b = start_broker("B");
+  // A heartbeat that lapses only after 30 s: what the test sees is B's goodbye.
+  auto& a = start_leader("A", "30");
+  auto& b = start_broker("B", "30");
   auto& admin_a = admin(a);
   booted(b, "d1");
   ASSERT_TRUE(eventually([&] { return online(admin_a, "d1"); }, kSettle)) << logs();
   b.stop();
-  // Well before B's heartbeat would lapse (3 s).
-  EXPECT_TRUE(eventually([&] { return !online(admin_a, "d1"); }, std::chrono::milliseconds(1500))) << logs();
+  EXPECT_TRUE(eventually([&] { return !online(admin_a, "d1"); }, kSettle)) << logs();
+  EXPECT_EQ(a.log().find("sent no heartbeat"), std::string::npos) << "offline because B said so, not lapsed";
 }
 
 TEST_F(ClusterTest, TwoRunningBrokersWithOneIdAreToldSo) {
