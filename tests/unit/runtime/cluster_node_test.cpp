@@ -14,6 +14,7 @@
 #include "pgstorage/pg_store.h"
 #include "runtime/cluster_node.h"
 #include "runtime/worker.h"
+#include "hand_driven_node.h"
 #include "worker_helpers.h"
 
 using namespace ota;
@@ -141,102 +142,39 @@ TEST(ClusterNode, WhenTheLeaderGoesTheOtherLeadsAndKnowsWhoIsOnline) {
 
 TEST(ClusterNode, AFollowerIsBehindWhileTooManyOfItsEventsWaitForTheLeader) {
   const std::string url = ota_test::test_pg_server().create_database();
-  PgStore store(url);
   PgConnection other_broker(url);  // holds the lead and applies nothing
   other_broker.query("SELECT pg_advisory_lock($1)", kPgLeaderLock);
-  Options options;
-  options.broker_id = "B";
-  options.db_url = url;
-  ClusterNode node(store.repositories(), *store.cluster(), options, /*inbox_limit=*/10);
-  Transactions& transactions = store.repositories().transactions;
-  Effects out;
-  auto in_a_transaction = [&](const std::function<void()>& work) {
-    transactions.begin();
-    work();
-    node.before_commit(out);
-    transactions.commit();
-    node.after_commit();
-  };
-  auto tick = [&] { in_a_transaction([&] { node.tick(unix_ms(), out, std::chrono::steady_clock::time_point::max()); }); };
-
-  in_a_transaction([&] {
+  ota_test::HandDrivenNode b(url, "B", /*timeout_seconds=*/30, /*inbox_limit=*/10);
+  ASSERT_TRUE(b.step([&](Effects& out) {
     for (int i = 0; i < 12; ++i) {
       Event report = status_report("d1", "m" + std::to_string(i), R"({"firmware_ver":"1.0"})");
-      node.handle(report, unix_ms(), out);
+      b.node->handle(report, unix_ms(), out);
     }
-  });
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-  while (!node.behind() && std::chrono::steady_clock::now() < deadline) tick();  // until a heartbeat counts them
-  EXPECT_FALSE(node.leading());
-  EXPECT_TRUE(node.behind()) << "13 events wait (12 reports and the broker's start), the limit is 10";
+  }));
+  EXPECT_TRUE(b.tick_until([&] { return b.node->behind(); }, std::chrono::seconds(3)))
+      << "13 events wait (12 reports and the broker's start), the limit is 10";
+  EXPECT_FALSE(b.node->leading());
 
   // The leader applies some: still behind until under half the limit.
   auto leader_takes = [&](int n) {
     other_broker.query("DELETE FROM cluster_inbox WHERE seq IN (SELECT seq FROM cluster_inbox ORDER BY seq LIMIT $1)", n);
   };
-  auto behind_after_a_heartbeat = [&] {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    const bool was = node.behind();
-    while (node.behind() == was && std::chrono::steady_clock::now() < until) tick();
-    return node.behind();
-  };
   leader_takes(5);  // 8 wait
-  const auto one_heartbeat = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
-  while (std::chrono::steady_clock::now() < one_heartbeat) tick();
-  EXPECT_TRUE(node.behind()) << "8 still wait: over half the limit";
+  // Nothing to await but one heartbeat (every second) that must change nothing.
+  b.tick_until([] { return false; }, std::chrono::milliseconds(1500));
+  EXPECT_TRUE(b.node->behind()) << "8 still wait: over half the limit";
   leader_takes(4);  // 4 wait
-  EXPECT_FALSE(behind_after_a_heartbeat());
+  EXPECT_TRUE(b.tick_until([&] { return !b.node->behind(); }, std::chrono::seconds(3)));
 }
 
 namespace {
 
-// A ClusterNode driven by hand, transaction by transaction, as its worker would.
-struct HandDriven {
-  HandDriven(const std::string& url, const std::string& id) : store(url) {
-    options.broker_id = id;
-    options.db_url = url;
-    options.broker_timeout_seconds = 2;
-    node = std::make_unique<ClusterNode>(store.repositories(), *store.cluster(), options);
-  }
-  void in_a_transaction(const std::function<void()>& work) {
-    Transactions& transactions = store.repositories().transactions;
-    transactions.begin();
-    work();
-    node->before_commit(out);
-    transactions.commit();
-    node->after_commit();
-  }
-  void tick() {
-    in_a_transaction([&] { node->tick(unix_ms(), out, std::chrono::steady_clock::time_point::max()); });
-  }
-  void handle(Event event) {
-    in_a_transaction([&] { node->handle(event, unix_ms(), out); });
-  }
-  // Ticks until `done` or 10 s.
-  bool tick_until(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!done() && std::chrono::steady_clock::now() < deadline) {
-      tick();
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return done();
-  }
-  std::string logs() const {
-    std::string all;
-    for (const auto& line : out.logs) all += line.text + "\n";
-    return all;
-  }
-
-  Options options;
-  PgStore store;
-  std::unique_ptr<ClusterNode> node;
-  Effects out;
-};
+using HandDriven = ota_test::HandDrivenNode;
 
 // Whether the leader says the device is online, asked on the leader.
 bool online_says(HandDriven& leader, const std::string& device) {
   leader.handle(admin(R"({"command":"getDevice","product":"lamp","device":")" + device + "\"}", "online?"));
-  const Outgoing& answer = leader.out.publishes.back();
+  const Outgoing& answer = leader.seen.back();
   return answer.payload.find(R"("online":true)") != std::string::npos;
 }
 
@@ -253,9 +191,9 @@ TEST(ClusterNode, ABrokerTheLeaderForgotWhileItWasStillRunningTellsItAgainWhoIsC
   ASSERT_TRUE(a.tick_until([&] { return online_says(a, "d1"); }));
 
   // B stalls past the timeout: the leader forgets it, and its device with it...
-  ASSERT_TRUE(a.tick_until([&] { return a.logs().find("broker B sent no heartbeat") != std::string::npos; }));
+  ASSERT_TRUE(a.tick_until([&] { return a.logs.find("broker B sent no heartbeat") != std::string::npos; }));
   EXPECT_FALSE(online_says(a, "d1"));
   // ...until B's next heartbeat finds it forgotten and tells the leader again.
   b.tick();
-  EXPECT_TRUE(a.tick_until([&] { return online_says(a, "d1"); })) << a.logs();
+  EXPECT_TRUE(a.tick_until([&] { return online_says(a, "d1"); })) << a.logs;
 }

@@ -15,6 +15,7 @@
 #include "runtime/cluster_codec.h"
 #include "runtime/cluster_node.h"
 #include "runtime/worker.h"
+#include "hand_driven_node.h"
 #include "worker_helpers.h"
 
 using namespace ota;
@@ -24,52 +25,7 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
-// A broker's ClusterNode, as the worker drives it: each step in a
-// transaction; a step that throws is rolled back and the node resynced (as
-// Worker::store_failed, or run_timers' undo, does).
-struct Node {
-  Node(const std::string& url, const std::string& id) : store(url) {
-    options.broker_id = id;
-    options.db_url = url;
-    options.broker_timeout_seconds = 2;
-    node = std::make_unique<ClusterNode>(store.repositories(), *store.cluster(), options);
-  }
-  bool step(const std::function<void(Effects&)>& work) {
-    Transactions& t = store.repositories().transactions;
-    Effects out;
-    try {
-      t.begin();
-      work(out);
-      node->before_commit(out);
-      t.commit();
-    } catch (const std::exception&) {
-      try {
-        t.rollback();
-      } catch (const std::exception&) {
-      }
-      node->resync();
-      return false;
-    }
-    node->after_commit();
-    for (auto& m : out.publishes) seen.push_back(std::move(m));
-    for (auto& l : out.logs) logs += l.text + "\n";
-    return true;
-  }
-  bool tick() { return step([&](Effects& out) { node->tick(unix_ms(), out, Steady::time_point::max()); }); }
-  bool handle(Event event) { return step([&](Effects& out) { node->handle(event, unix_ms(), out); }); }
-  bool saw(const std::function<bool(const Outgoing&)>& match) const {
-    for (const auto& m : seen) {
-      if (match(m)) return true;
-    }
-    return false;
-  }
-
-  PgStore store;
-  Options options;
-  std::unique_ptr<ClusterNode> node;
-  std::vector<Outgoing> seen;
-  std::string logs;
-};
+using Node = ota_test::HandDrivenNode;
 
 AdminRequest get_device(const std::string& correlation) {
   AdminRequest r;
