@@ -170,6 +170,19 @@ def create_fleet_job(port):
     return json.loads(out)["responses"][0]
 
 
+def wait_for_fill_under_way(db, job_id, timeout=10):
+    """Until the job's first executions are committed (the fill has begun)."""
+    conn = sqlite3.connect(db, timeout=1)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if conn.execute("SELECT 1 FROM executions WHERE job_id = ? LIMIT 1", (job_id,)).fetchone():
+                return
+            time.sleep(0.001)
+    finally:
+        conn.close()
+
+
 def run(args, kind):
     work = tempfile.mkdtemp(prefix="ota-flood-")
     passwd = os.path.join(work, "passwd")
@@ -195,8 +208,9 @@ def run(args, kind):
         job = create_fleet_job(broker.port)
         print(f"createUpgrade over {args.fill} devices answered in {time.monotonic() - t0:.2f} s: "
               f"{job.get('data', job)}", flush=True)
-        if args.kill:
-            time.sleep(args.kill_after)
+        if args.kill and "data" in job:
+            # The kill must come mid-fill, however fast the machine fills: as soon as it began.
+            wait_for_fill_under_way(broker.db, job["data"]["jobId"])
             flood.send_signal(signal.SIGUSR1)  # the kill comes right after the next PUBACK
     out, _ = flood.communicate(timeout=args.seconds + 120)
     summary = dict(kv.split("=") for kv in out.split("summary ", 1)[1].split())
@@ -255,7 +269,7 @@ def main():
     p.add_argument("--seconds", type=float, default=6, help="how long the devices publish (without --kill)")
     p.add_argument("--kill", action="store_true")
     p.add_argument("--kill-after", type=float, default=3.0,
-                   help="seconds after the flood began (with --fill: after createUpgrade was answered)")
+                   help="seconds after the flood began (with --fill the kill comes as soon as the fill began)")
     p.add_argument("--fill", type=int, default=0, help="devices of the product a createUpgrade targets meanwhile")
     p.add_argument("--flush-ms", type=int, default=200)
     args = p.parse_args()
