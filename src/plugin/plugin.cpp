@@ -103,9 +103,9 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
       mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: %s", e.what());
       return MOSQ_ERR_UNKNOWN;
     }
-    state->shared_store = store.writer->cluster() != nullptr;
+    const bool shared_store = store.writer->cluster() != nullptr;
     state->worker = std::make_unique<ota::Worker>(std::move(store.writer), state->options, ota::unix_ms);
-    if (state->shared_store) {
+    if (shared_store) {
       try {
         ota::Worker* worker = state->worker.get();
         state->listener = std::make_unique<ota::PgListener>(

@@ -37,10 +37,9 @@ struct PluginState {
   std::unique_ptr<Store> read_connection;  // read-only; none on a database brokers may share
   std::optional<StoreReaders> reader;  // read_connection's readers: all the broker thread may touch
   Presence presence;
-  // Brokers sharing a PostgreSQL database: every admin request goes to the
-  // worker (the leader answers it, knowing the whole fleet), and the worker is
-  // woken when another broker has something for this one.
-  bool shared_store = false;
+  // Brokers sharing a PostgreSQL database (no reader then: every admin request
+  // goes to the worker, the leader answering it): wakes the worker when
+  // another broker has something for this one.
   std::unique_ptr<PgListener> listener;
   mosquitto_plugin_id_t* id = nullptr;
   // Device logins and the sessions proven authenticated, by the broker's client object.

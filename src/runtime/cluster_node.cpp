@@ -13,6 +13,12 @@ constexpr std::chrono::seconds kLeadCheckEvery{1};
 constexpr int kInboxChunk = 256;
 constexpr int kOutboxChunk = 1000;
 
+// The disk or connection failed, not the event: the worker retries the whole step.
+bool storage_fault(const std::exception& e) {
+  const auto* store_error = dynamic_cast<const StoreError*>(&e);
+  return store_error && store_error->storage_fault();
+}
+
 }  // namespace
 
 ClusterNode::ClusterNode(const Repositories& store, ClusterRepository& cluster, const Options& options,
@@ -78,11 +84,7 @@ void ClusterNode::handle(Event& event, int64_t now_ms, Effects& out) {
   } else if (const auto* closed = std::get_if<ConnectionClosed>(&event)) {
     local_sessions_.erase(closed->conn);
   }
-  if (applies_own_events(now_ms, out)) {
-    apply(self_, event, now_ms, out);
-    return;
-  }
-  relayed_.push_back(encode_event(event));
+  relay(&event, now_ms, out);
 }
 
 bool ClusterNode::applies_own_events(int64_t now_ms, Effects& out) {
@@ -94,7 +96,7 @@ bool ClusterNode::applies_own_events(int64_t now_ms, Effects& out) {
   return true;
 }
 
-void ClusterNode::relay(const std::string& body, Event* event, int64_t now_ms, Effects& out) {
+void ClusterNode::relay(Event* event, int64_t now_ms, Effects& out) {
   if (applies_own_events(now_ms, out)) {
     if (event) {
       apply(self_, *event, now_ms, out);
@@ -103,21 +105,21 @@ void ClusterNode::relay(const std::string& body, Event* event, int64_t now_ms, E
     }
     return;
   }
-  relayed_.push_back(body);
+  relayed_.push_back(event ? encode_event(*event) : encode_sessions_gone());
 }
 
 void ClusterNode::stopping(int64_t now_ms, Effects& out) {
   if (engine_ && !cluster_.still_leading()) step_down(out);
-  relay(encode_sessions_gone(), nullptr, now_ms, out);
+  relay(nullptr, now_ms, out);
 }
 
 void ClusterNode::announce(int64_t now_ms, Effects& out) {
   // The sessions this broker held before (an earlier run, or before the leader forgot it) are gone...
-  relay(encode_sessions_gone(), nullptr, now_ms, out);
+  relay(nullptr, now_ms, out);
   // ...and these are the ones it holds now.
   for (auto& [conn, opened] : local_sessions_) {
     Event event = opened;
-    relay(encode_event(event), &event, now_ms, out);
+    relay(&event, now_ms, out);
   }
   announcing_ = true;  // announced once committed
 }
@@ -246,11 +248,10 @@ void ClusterNode::take_inbox(int64_t now_ms, Effects& out, Clock::time_point dea
     try {
       taken = apply_inbox_chunk(now_ms, out, false, from);
       store_.transactions.release();
-    } catch (const StoreError& e) {
-      if (e.storage_fault()) throw;  // the worker retries the whole step
-      taken = retake_inbox_chunk(now_ms, out, publishes, logs, from);
-    } catch (const std::exception&) {
-      taken = retake_inbox_chunk(now_ms, out, publishes, logs, from);
+    } catch (const std::exception& e) {
+      if (storage_fault(e)) throw;
+      undo_to_savepoint(out, publishes, logs);
+      taken = apply_inbox_chunk(now_ms, out, true, from);
     }
     if (taken < static_cast<size_t>(kInboxChunk)) {
       own_events_queued_ = false;  // what this broker relayed before it led is applied
@@ -263,13 +264,11 @@ void ClusterNode::take_inbox(int64_t now_ms, Effects& out, Clock::time_point dea
   }
 }
 
-size_t ClusterNode::retake_inbox_chunk(int64_t now_ms, Effects& out, size_t publishes, size_t logs,
-                                       const std::optional<std::string>& from) {
+void ClusterNode::undo_to_savepoint(Effects& out, size_t publishes, size_t logs) {
   store_.transactions.rollback_to();
   out.publishes.resize(publishes);
   out.logs.resize(logs);
   engine_->resync();
-  return apply_inbox_chunk(now_ms, out, true, from);
 }
 
 size_t ClusterNode::apply_inbox_chunk(int64_t now_ms, Effects& out, bool one_by_one,
@@ -302,12 +301,8 @@ size_t ClusterNode::apply_inbox_chunk(int64_t now_ms, Effects& out, bool one_by_
       apply_entry();
       store_.transactions.release();
     } catch (const std::exception& e) {
-      const auto* store_error = dynamic_cast<const StoreError*>(&e);
-      if (store_error && store_error->storage_fault()) throw;
-      store_.transactions.rollback_to();
-      out.publishes.resize(publishes);
-      out.logs.resize(logs);
-      engine_->resync();
+      if (storage_fault(e)) throw;
+      undo_to_savepoint(out, publishes, logs);
       out.logs.push_back({LogLevel::Error, "mosquitto_ota: an event relayed by broker " + entry.broker +
                                                " failed, nothing of it kept: " + e.what()});
     }

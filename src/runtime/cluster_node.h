@@ -71,8 +71,9 @@ class ClusterNode : public Applier {
   void report_id_clash(bool taken, Effects& out);
   void take_lead(Effects& out);
   void step_down(Effects& out);
-  // Relays an event of this broker's to the leader (or, leading, applies it).
-  void relay(const std::string& body, Event* event, int64_t now_ms, Effects& out);
+  // Relays an event of this broker's to the leader (or, leading, applies it);
+  // none: that the sessions this broker held are gone.
+  void relay(Event* event, int64_t now_ms, Effects& out);
   // Leader: applies an event that came to `broker`.
   void apply(const std::string& broker, Event& event, int64_t now_ms, Effects& out);
   // Leader: the inbox (only what broker `from` relayed, when given: then all
@@ -82,9 +83,8 @@ class ClusterNode : public Applier {
   // Takes and applies a chunk; returns how many entries it took. `one_by_one`:
   // each in a savepoint, a failing one dropped.
   size_t apply_inbox_chunk(int64_t now_ms, Effects& out, bool one_by_one, const std::optional<std::string>& from);
-  // The chunk failed part-way: undone, then taken again one by one.
-  size_t retake_inbox_chunk(int64_t now_ms, Effects& out, size_t publishes, size_t logs,
-                            const std::optional<std::string>& from);
+  // Back to the innermost savepoint: the store, what was to be published and the engine's memory.
+  void undo_to_savepoint(Effects& out, size_t publishes, size_t logs);
   // Leading: applies what this broker relayed before, if anything still waits;
   // true when its events are applied at once (it leads).
   bool applies_own_events(int64_t now_ms, Effects& out);

@@ -23,8 +23,6 @@
 
 namespace ota {
 
-
-
 class Engine : public Applier {
  public:
   Engine(const Repositories& store, const Options& options);
