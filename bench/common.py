@@ -67,7 +67,7 @@ class Broker:
     def start(self, timeout=60):
         t0 = time.monotonic()
         self.proc = subprocess.Popen([MOSQUITTO, "-c", os.path.join(self.dir, "mosquitto.conf")],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=open(os.environ.get("OTA_DEBUG_STDERR", "/dev/null"), "a"))
         while time.monotonic() - t0 < timeout:
             if self.proc.poll() is not None:
                 raise RuntimeError("broker exited: " + self.log())
@@ -113,6 +113,11 @@ class Broker:
 
     def cleanup(self):
         self.stop()
+        # OTA_BENCH_LOGS=DIR keeps each broker's log there, to see what a run did.
+        keep = os.environ.get("OTA_BENCH_LOGS")
+        if keep:
+            os.makedirs(keep, exist_ok=True)
+            shutil.copy(os.path.join(self.dir, "broker.log"), os.path.join(keep, f"broker-{self.port}.log"))
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -47,7 +47,12 @@ void Upgrades::reload() {
   // Resume: every unfinished job's parameters, rate slot and dynamic membership rules.
   job_cache_.clear();
   rate_cursor_.clear();
-  for (auto& j : jobs_.in_progress_jobs()) job_cache_.emplace(j.id, std::move(j));
+  paced_jobs_.clear();
+  for (auto& j : jobs_.in_progress_jobs()) {
+    // What the pace held back, or sent in what was rolled back, is found again.
+    if (pace_.limited()) paced_jobs_.emplace(j.id, true);
+    job_cache_.emplace(j.id, std::move(j));
+  }
   unfinished_ = jobs_.unfinished_execution_count();
 }
 
@@ -69,10 +74,14 @@ void Upgrades::set_job_state(const std::string& id, JobState state, int64_t now)
       jobs_.set_fill_cursor(id, j->fill_cursor);
     }
   }
-  if (state != JobState::InProgress) rate_cursor_.erase(id);
+  if (state != JobState::InProgress) {
+    rate_cursor_.erase(id);
+    paced_jobs_.erase(id);
+  }
 }
 
 bool Upgrades::needs_fast_ticks() const {
+  if (!paced_jobs_.empty()) return true;
   for (const auto& [id, j] : job_cache_) {
     if (j.state == JobState::InProgress && (j.spec.max_per_minute || j.fill_cursor)) return true;
   }
@@ -156,10 +165,15 @@ void Upgrades::fill_next_chunk(Job& j, int64_t now, Effects& out) {
   if (added > 0) {
     jobs_.add_to_count(j.id, ExecState::Queued, added);
     unfinished_ += added;
+    std::vector<DeviceKey> online;
     for (const auto& device : presence_.devices_of(j.spec.product)) {
-      if (device.device <= after || (upto && device.device > *upto)) continue;
-      auto e = executions_.find_execution(j.id, device.device);
-      if (e && e->state == ExecState::Queued) deliver(*e, Trigger::Create, now, out);
+      if (device.device > after && (!upto || device.device <= *upto)) online.push_back(device);
+    }
+    executions_.prefetch(online);
+    for (const auto& device : online) {
+      for (auto& e : executions_.unfinished_executions(device)) {
+        if (e.job_id == j.id && e.state == ExecState::Queued) deliver(e, Trigger::Create, now, out);
+      }
     }
   }
   j.fill_cursor = upto;  // none: every device considered
@@ -194,10 +208,11 @@ void Upgrades::add_execution(const Job& job, const DeviceKey& device, int64_t no
 
 void Upgrades::try_join(const Job& job, const DeviceKey& device, const StatusPayload& status, int64_t now,
                         Effects& out) {
-  if (job.state != JobState::InProgress || job.expired(now) || executions_.find_execution(job.id, device.device)) return;
+  if (job.state != JobState::InProgress || job.expired(now)) return;
   const std::string* current = status_version(status, job.spec.version_key);
   // The version is checked first: most reports need no look at the executions.
   if (why_skipped(job.spec, current, false) != Skip::None) return;
+  if (executions_.find_execution(job.id, device.device)) return;
   bool busy = false;
   for (const auto& active : executions_.unfinished_executions(device)) busy |= active.type == job.spec.type;
   if (why_skipped(job.spec, current, busy) != Skip::None) return;  // busy: may join on a later report
@@ -236,6 +251,12 @@ void Upgrades::deliver(Execution& e, Trigger trigger, int64_t now, Effects& out)
   if (!presence_.online(e.device)) return;  // sent when it connects or reports status
   if (trigger == Trigger::Status && e.last_sent_at && now - *e.last_sent_at < kStatusResendGapMs) return;
   const bool first = e.state == ExecState::Queued;
+  // A device that connects or reports is sent its command then; a rollout's
+  // sends keep to the pace.
+  if (first && (trigger == Trigger::Create || trigger == Trigger::Rate) && !pace_.take(now)) {
+    hold_back(j->id);
+    return;
+  }
   if (first && !take_send_slot(*j, now)) return;  // waits for its rate-limited turn
 
   const SigningKey* key = options_.signing_key.get();
@@ -378,19 +399,36 @@ void Upgrades::send_rate_limited(Job& j, int64_t now, Effects& out) {
   while (j.state == JobState::InProgress && (!j.next_send_at || now >= *j.next_send_at) && scanned < kPage) {
     auto page = executions_.job_executions(j.id, ExecState::Queued, cursor, 100);
     if (page.empty()) {
+      auto paced = paced_jobs_.find(j.id);
+      if (paced != paced_jobs_.end()) {
+        if (!paced->second) {  // a whole pass held none back: every online device has its command
+          paced_jobs_.erase(paced);
+          if (!j.spec.max_per_minute) rate_cursor_.erase(j.id);
+          return;
+        }
+        paced->second = false;  // a new pass
+      }
       if (wrapped || cursor.empty()) return;
       cursor.clear();
       wrapped = true;
       continue;
     }
     for (auto& e : page) {
+      const bool online = presence_.online(e.device);
+      if (online && !pace_.ready(now)) return;  // this device first, on a later tick
       ++scanned;
       cursor = e.device.device;
-      if (!presence_.online(e.device)) continue;
+      if (!online) continue;
       deliver(e, Trigger::Rate, now, out);
       if (j.next_send_at && now < *j.next_send_at) return;
     }
   }
+}
+
+void Upgrades::hold_back(const std::string& job_id) {
+  auto [paced, added] = paced_jobs_.emplace(job_id, true);
+  paced->second = true;
+  if (added && !cached(job_id)->spec.max_per_minute) rate_cursor_[job_id].clear();  // a pass from the first device
 }
 
 void Upgrades::tick(int64_t now, Effects& out, std::chrono::steady_clock::time_point deadline) {
@@ -433,7 +471,8 @@ void Upgrades::tick(int64_t now, Effects& out, std::chrono::steady_clock::time_p
         fill_next_chunk(*j, now, out);
       }
     }
-    if (j->state == JobState::InProgress && j->spec.max_per_minute && !j->expired(now)) send_rate_limited(*j, now, out);
+    const bool scanned = j->spec.max_per_minute || paced_jobs_.count(j->id);
+    if (j->state == JobState::InProgress && scanned && !j->expired(now)) send_rate_limited(*j, now, out);
   }
 }
 

@@ -10,6 +10,7 @@
 
 #include "ota/effects.h"
 #include "ota/presence.h"
+#include "ota/send_pace.h"
 #include "protocol/options.h"
 #include "protocol/reports.h"
 #include "store/repositories.h"
@@ -45,6 +46,8 @@ class Upgrades {
   void set_fill_chunk(int devices) { fill_chunk_ = devices; }
   // How long one such step may take: the chunk is sized from the time the last ones took.
   void set_fill_budget(std::chrono::microseconds budget) { fill_budget_ = budget; }
+  // At most this many first commands a second (ota/send_pace.h); 0: no limit.
+  void set_send_rate(double per_second) { pace_.set_rate(per_second); }
   // The store was rolled back: what is cached of jobs is read again from it.
   void reload();
 
@@ -72,6 +75,7 @@ class Upgrades {
   bool cancel_queued(const std::string& job_id, const std::string& reason, int64_t now, Effects& out,
                      std::chrono::steady_clock::time_point deadline);
   void send_rate_limited(Job& job, int64_t now, Effects& out);
+  void hold_back(const std::string& job_id);
   // createUpgrade with a device list, and over a whole product.
   void target_listed(const Job& job, CreateResult& result, int64_t now, Effects& out);
   void target_fleet(Job& job, CreateResult& result, int64_t now, Effects& out);
@@ -89,6 +93,12 @@ class Upgrades {
   std::unordered_map<std::string, Job> job_cache_;
   // Where each rate-limited job's scan for a queued, online device resumes.
   std::unordered_map<std::string, std::string> rate_cursor_;
+  SendPace pace_;
+  // Jobs with queued executions of online devices that the pace held back,
+  // scanned on each tick as a rate-limited job is, a pass from the first
+  // device to the last, until a pass ends with none held back since it began
+  // (true: one was).
+  std::unordered_map<std::string, bool> paced_jobs_;
   // Unfinished executions of all jobs: while there are none, a progress report
   // needs no lookup (the common case between rollouts).
   int64_t unfinished_ = 0;

@@ -34,7 +34,9 @@ std::string random_token() {
 
 }  // namespace
 
-PgCluster::PgCluster(PgConnection& db) : db_(db), token_(random_token()) {}
+PgCluster::PgCluster(PgConnection& db) : db_(db), token_(random_token()) {
+  db_.add_buffer(*this, {"cluster_sessions"});
+}
 
 bool PgCluster::try_lead() {
   if (still_leading()) return true;
@@ -153,15 +155,45 @@ void PgCluster::trim_outbox(int64_t timeout_ms) {
 }
 
 void PgCluster::save_session(const ClusterSession& s) {
-  db_.query(
-      "INSERT INTO cluster_sessions (broker, conn, product, device, client_id) VALUES ($1, $2, $3, $4, $5) "
-      "ON CONFLICT (broker, conn) DO UPDATE SET product = EXCLUDED.product, device = EXCLUDED.device, "
-      "client_id = EXCLUDED.client_id",
-      s.broker, static_cast<int64_t>(s.conn), s.product, s.device, s.client_id);
+  for (const std::string* text : {&s.broker, &s.product, &s.device, &s.client_id}) pg_check_utf8(*text);
+  held_[{s.broker, static_cast<int64_t>(s.conn)}] = s;
+  // Outside a transaction each statement commits by itself: nothing waits.
+  if (!db_.in_transaction()) flush();
 }
 
 void PgCluster::drop_session(const std::string& broker, uint64_t conn) {
-  db_.query("DELETE FROM cluster_sessions WHERE broker = $1 AND conn = $2", broker, static_cast<int64_t>(conn));
+  pg_check_utf8(broker);
+  held_[{broker, static_cast<int64_t>(conn)}] = std::nullopt;
+  if (!db_.in_transaction()) flush();
+}
+
+void PgCluster::flush() {
+  if (held_.empty()) return;
+  decltype(held_) held;
+  held.swap(held_);  // whatever happens: a failed statement fails the transaction
+  // Each session as it is last: dropped, or saved (the two never the same row).
+  PgArray brokers, conns, saved_brokers, saved_conns, products, devices, client_ids;
+  for (const auto& [key, session] : held) {
+    if (!session) {
+      brokers.add(key.first);
+      conns.add(key.second);
+      continue;
+    }
+    saved_brokers.add(key.first);
+    saved_conns.add(key.second);
+    products.add(session->product);
+    devices.add(session->device);
+    client_ids.add(session->client_id);
+  }
+  db_.query_direct(
+      "WITH gone AS (DELETE FROM cluster_sessions s USING unnest($1::text[], $2::bigint[]) AS g (broker, conn) "
+      "WHERE s.broker = g.broker AND s.conn = g.conn) "
+      "INSERT INTO cluster_sessions (broker, conn, product, device, client_id) "
+      "SELECT * FROM unnest($3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[]) "
+      "ON CONFLICT (broker, conn) DO UPDATE SET product = EXCLUDED.product, device = EXCLUDED.device, "
+      "client_id = EXCLUDED.client_id",
+      brokers.value(), conns.value(), saved_brokers.value(), saved_conns.value(), products.value(),
+      devices.value(), client_ids.value());
 }
 
 std::vector<ClusterSession> PgCluster::sessions(const std::optional<std::string>& broker) {

@@ -2,7 +2,14 @@
 // Several brokers on one PostgreSQL database (store/cluster.h): the lead is a
 // session advisory lock of the worker's connection; inbox, outbox, sessions
 // and heartbeats are tables (sql/postgresql/004_brokers.sql); NOTIFY wakes the
-// brokers that LISTEN (pg_listener.h).
+// brokers that LISTEN (pg_listener.h). Within a transaction the sessions
+// opened and closed are held back (a PgBuffer) and written in two statements
+// at most, whatever their number: a fleet connecting at once is thousands.
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+
 #include "pgstorage/pg_connection.h"
 #include "store/cluster.h"
 
@@ -12,9 +19,11 @@ namespace ota {
 inline constexpr const char* kPgInboxChannel = "ota_inbox";
 inline constexpr const char* kPgOutboxChannel = "ota_outbox";
 
-class PgCluster : public ClusterRepository {
+class PgCluster : public ClusterRepository, public PgBuffer {
  public:
   explicit PgCluster(PgConnection& db);
+  PgCluster(const PgCluster&) = delete;
+  PgCluster& operator=(const PgCluster&) = delete;
 
   bool try_lead() override;
   bool still_leading() override;
@@ -36,8 +45,14 @@ class PgCluster : public ClusterRepository {
   std::vector<ClusterSession> sessions(const std::optional<std::string>& broker) override;
   void drop_sessions(const std::string& broker) override;
 
+  bool empty() const override { return held_.empty(); }
+  void flush() override;
+  void discard() override { held_.clear(); }
+
  private:
   PgConnection& db_;
+  // Each session's last change by (broker, conn): saved, or none (dropped).
+  std::map<std::pair<std::string, int64_t>, std::optional<ClusterSession>> held_;
   bool leading_ = false;
   uint64_t lead_session_ = 0;  // the connection's session that holds the lead
   const std::string token_;    // this process's, in its heartbeats

@@ -74,11 +74,19 @@ void PgArray::add(const std::optional<std::string>& item) {
   text_ += "NULL";
 }
 
-void pg_check_utf8(const std::string& text) {
+void PgArray::add(const std::optional<int64_t>& n) {
+  if (n) return add(*n);
+  next();
+  text_ += "NULL";
+}
+
+bool pg_is_utf8(const std::string& text) {
   // Up to a NUL, where libpq ends a text value.
-  if (!is_valid_utf8(std::string_view(text.c_str(), std::strlen(text.c_str())))) {
-    throw PgError("PostgreSQL: invalid byte sequence for encoding \"UTF8\"", "22021", false);
-  }
+  return is_valid_utf8(std::string_view(text.c_str(), std::strlen(text.c_str())));
+}
+
+void pg_check_utf8(const std::string& text) {
+  if (!pg_is_utf8(text)) throw PgError("PostgreSQL: invalid byte sequence for encoding \"UTF8\"", "22021", false);
 }
 
 std::string PgResult::text_at(int row, int col) const {

@@ -41,6 +41,7 @@ class PgArray {
   void add(const std::string& item);
   void add(int64_t n);
   void add(const std::optional<std::string>& item);  // none is NULL
+  void add(const std::optional<int64_t>& n);         // none is NULL
   PgValue value() const { return text_ + "}"; }
 
  private:
@@ -53,6 +54,7 @@ class PgArray {
 // for a multi-row statement is checked as it comes, so that only the event
 // that brought it fails.
 void pg_check_utf8(const std::string& text);
+bool pg_is_utf8(const std::string& text);
 
 // Writes a repository holds back within a transaction, to send many in one
 // statement (pg_devices.h, pg_progress.h). What reads them must see them: the
@@ -108,6 +110,7 @@ class PgConnection {
   PgResult query_direct(const std::string& sql, const Args&... args) {
     return run_direct(sql, {pg_value(args)...});
   }
+  PgResult run_direct(const std::string& sql, const std::vector<PgValue>& params);
 
   // `buffer` (which outlives this) holds back writes to `tables`.
   void add_buffer(PgBuffer& buffer, std::vector<std::string> tables);
@@ -139,7 +142,6 @@ class PgConnection {
  private:
   [[noreturn]] void fail(PGresult* result, const std::string& what) const;
   const std::string& prepared(const std::string& sql);
-  PgResult run_direct(const std::string& sql, const std::vector<PgValue>& params);
   // Flushes the buffers whose tables `sql` names.
   void flush_before(const std::string& sql);
   void set_up_session();

@@ -72,6 +72,27 @@ bool PgDevices::save_status(const DeviceKey& device, const std::string& message_
   return true;
 }
 
+void PgDevices::prefetch(const std::vector<DeviceKey>& devices) {
+  if (!db_.in_transaction()) return;
+  PgArray products, names;
+  bool wanted = false;
+  for (const auto& d : devices) {
+    if (!pg_is_utf8(d.product) || !pg_is_utf8(d.device)) continue;  // save_status refuses them
+    // None: the device has no status (yet). Listed first, then set from the rows.
+    if (message_ids_.emplace(d, std::nullopt).second) {
+      products.add(d.product);
+      names.add(d.device);
+      wanted = true;
+    }
+  }
+  if (!wanted) return;
+  PgResult r = db_.query_direct(
+      "SELECT product, device, status_message_id FROM devices "
+      "WHERE (product, device) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND status_message_id IS NOT NULL",
+      products.value(), names.value());
+  for (int i = 0; i < r.rows(); ++i) message_ids_[{r.text_at(i, 0), r.text_at(i, 1)}] = r.text_at(i, 2);
+}
+
 void PgDevices::flush() {
   if (held_.empty()) return;
   std::map<DeviceKey, Held> held;

@@ -33,6 +33,8 @@ class PgDevices : public DeviceRepository, public PgBuffer {
   bool is_known(const DeviceKey& device) override;
   std::optional<std::string> device_version(const DeviceKey& device, const std::string& version_key) override;
 
+  void prefetch(const std::vector<DeviceKey>& devices) override;
+
   bool empty() const override { return held_.empty(); }
   void flush() override;
   void discard() override;

@@ -1,14 +1,25 @@
 #pragma once
 // Executions of jobs on devices, and the fleet queries of a job over a whole
-// product, in PostgreSQL.
+// product, in PostgreSQL. Within a transaction the updates are held back (a
+// PgBuffer) and written in one statement whatever their number, and each
+// device's executions that a report can still move are read once (or a batch
+// of devices at once, prefetch()): a rollout reads and moves an execution at
+// every report.
+#include <map>
+#include <unordered_map>
+#include <vector>
+
 #include "pgstorage/pg_connection.h"
 #include "store/repositories.h"
 
 namespace ota {
 
-class PgExecutions : public ExecutionRepository {
+class PgExecutions : public ExecutionRepository, public PgBuffer {
  public:
-  explicit PgExecutions(PgConnection& db) : db_(db) {}
+  explicit PgExecutions(PgConnection& db);
+  PgExecutions(const PgExecutions&) = delete;
+  PgExecutions& operator=(const PgExecutions&) = delete;
+
 
   void insert_execution(Execution& e) override;
   void update_execution(const Execution& e) override;
@@ -27,9 +38,24 @@ class PgExecutions : public ExecutionRepository {
                                              int chunk) override;
   int64_t insert_fleet_chunk(const Job& job, const std::string& after, const std::optional<std::string>& upto,
                              int64_t now) override;
+  void prefetch(const std::vector<DeviceKey>& devices) override;
+
+  bool empty() const override { return held_.empty(); }
+  void flush() override;
+  void discard() override;
 
  private:
+  using Open = std::vector<Execution>;  // a device's executions that await status, oldest first
+  // The device's, as they are now in this transaction; read when first needed.
+  const Open& open_of(const DeviceKey& device);
+  // Reads those of `devices` (not known yet) in one statement.
+  void load(const std::vector<DeviceKey>& devices);
+  void remember(const Execution& e);
+  void analyze_if_stale();
+
   PgConnection& db_;
+  std::map<int64_t, Execution> held_;  // updates by id, written in id order
+  std::unordered_map<DeviceKey, Open, DeviceKeyHash> open_;
 };
 
 }  // namespace ota

@@ -19,26 +19,62 @@ HistoryEntry read_history_entry(const PgResult& r, int i) {
   return h;
 }
 
+// Reads of an execution's history see what is held back: written first.
 constexpr const char* kHistoryColumns = "SELECT id, at, event, state, progress, reason, description FROM execution_history ";
+
+// Entries held back at most: a flush is one statement of bounded size.
+constexpr size_t kMaxHeld = 5000;
+
+// Inserts the entries ($1..$7, one array per column, in the order they came:
+// ids ascend in that order) and counts them on their executions; answers the
+// executions now past $8 entries, with their counts.
+constexpr const char* kInsert =
+    "WITH held AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::integer[], "
+    "$6::text[], $7::text[]) WITH ORDINALITY AS h (execution_id, at, event, state, progress, reason, description, "
+    "ord)), "
+    "inserted AS (INSERT INTO execution_history (execution_id, at, event, state, progress, reason, description) "
+    "SELECT execution_id, at, event, state, progress, reason, description FROM held ORDER BY ord), "
+    "counted AS (UPDATE executions e SET history_kept = e.history_kept + c.n "
+    "FROM (SELECT execution_id, COUNT(*) AS n FROM held GROUP BY execution_id) c WHERE e.id = c.execution_id "
+    "RETURNING e.id, e.history_kept) "
+    "SELECT id, history_kept FROM counted WHERE history_kept > $8";
 
 }  // namespace
 
+PgHistory::PgHistory(PgConnection& db) : db_(db) { db_.add_buffer(*this, {"execution_history"}); }
+
 void PgHistory::append_history(int64_t execution_id, const HistoryEntry& h) {
-  db_.query(
-      "INSERT INTO execution_history (execution_id, at, event, state, progress, reason, description) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-      execution_id, h.at, h.event, h.state, pg_optional(h.progress), pg_non_empty(h.reason), pg_non_empty(h.desc));
-  // The oldest entries past the limit go as the new one arrives: one indexed
-  // delete, counted by the execution rather than by a count of its history.
-  PgResult count = db_.query(
-      "UPDATE executions SET history_kept = history_kept + 1 WHERE id = $1 RETURNING history_kept", execution_id);
-  const int64_t kept = count.rows() > 0 ? count.int_at(0, 0) : 0;
-  if (kept > kExecutionHistoryKept) {
-    db_.query(
+  for (const std::string* text : {&h.event, &h.state, &h.reason, &h.desc}) pg_check_utf8(*text);
+  held_.emplace_back(execution_id, h);
+  // Outside a transaction each statement commits by itself: nothing waits.
+  if (!db_.in_transaction() || held_.size() >= kMaxHeld) flush();
+}
+
+void PgHistory::flush() {
+  if (held_.empty()) return;
+  std::vector<std::pair<int64_t, HistoryEntry>> held;
+  held.swap(held_);  // whatever happens: a failed statement fails the transaction
+  PgArray ids, ats, events, states, progresses, reasons, descriptions;
+  for (const auto& [id, h] : held) {
+    ids.add(id);
+    ats.add(h.at);
+    events.add(h.event);
+    states.add(h.state);
+    progresses.add(h.progress ? std::optional<int64_t>(*h.progress) : std::nullopt);
+    reasons.add(pg_non_empty(h.reason));
+    descriptions.add(pg_non_empty(h.desc));
+  }
+  PgResult over = db_.query_direct(kInsert, ids.value(), ats.value(), events.value(), states.value(),
+                                   progresses.value(), reasons.value(), descriptions.value(), kExecutionHistoryKept);
+  // The oldest entries past the limit go: indexed deletes, counted by the
+  // execution rather than by a count of its history. Rare (1,000 entries).
+  for (int i = 0; i < over.rows(); ++i) {
+    const int64_t id = over.int_at(i, 0);
+    db_.query_direct(
         "DELETE FROM execution_history WHERE id IN (SELECT id FROM execution_history WHERE execution_id = $1 "
         "ORDER BY id LIMIT $2)",
-        execution_id, kept - kExecutionHistoryKept);
-    db_.query("UPDATE executions SET history_kept = $2 WHERE id = $1", execution_id, kExecutionHistoryKept);
+        id, over.int_at(i, 1) - kExecutionHistoryKept);
+    db_.query_direct("UPDATE executions SET history_kept = $2 WHERE id = $1", id, kExecutionHistoryKept);
   }
 }
 

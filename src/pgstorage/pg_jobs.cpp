@@ -65,13 +65,46 @@ Job read_job(const PgResult& r, int i) {
 // come from the state names, never from input.
 std::string count_column(ExecState s) { return std::string("n_") + to_string(s); }
 
+// One job's changes to all its counts: $1 the job, $2.. one per state.
+std::string add_counts_sql() {
+  std::string sql = "UPDATE jobs SET ";
+  for (int s = 0; s < kExecStateCount; ++s) {
+    const std::string column = count_column(static_cast<ExecState>(s));
+    sql += (s ? ", " : "") + column + " = " + column + " + $" + std::to_string(s + 2);
+  }
+  return sql + " WHERE id = $1";
+}
+
 }  // namespace
+
+PgJobs::PgJobs(PgConnection& db) : db_(db) { db_.add_buffer(*this, {"jobs"}); }
+
+Job* PgJobs::known(const std::string& id) {
+  auto it = known_.find(id);
+  return it == known_.end() ? nullptr : &it->second;
+}
+
+void PgJobs::flush() {
+  static const std::string sql = add_counts_sql();
+  std::map<std::string, Counts> held;
+  held.swap(held_);  // whatever happens: a failed statement fails the transaction
+  for (const auto& [id, counts] : held) {
+    std::vector<PgValue> values{id};
+    for (int64_t n : counts) values.push_back(pg_value(n));
+    db_.run_direct(sql, values);
+  }
+}
+
+void PgJobs::discard() {
+  held_.clear();
+  known_.clear();
+}
 
 void PgJobs::insert_job(Job& job) {
   const JobSpec& s = job.spec;
   PgValue from;
   if (s.from_versions) from = pg_text_array(*s.from_versions);
-  PgResult r = db_.query(
+  PgResult r = db_.query_direct(
       "INSERT INTO jobs (id, product, type, version, version_key, url, md5, size, sha256, from_versions, "
       "timeout_seconds, expires_at, state, created_at, max_per_minute, abort_failure_percent, abort_min_finished, "
       "dynamic, image_signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11, $12, $13, $14, $15, "
@@ -83,9 +116,12 @@ void PgJobs::insert_job(Job& job) {
 }
 
 std::optional<Job> PgJobs::find_job(const std::string& id) {
+  if (const Job* j = known(id)) return *j;
   PgResult r = db_.query(select_jobs("WHERE id = $1"), id);
   if (r.rows() == 0) return std::nullopt;
-  return read_job(r, 0);
+  Job j = read_job(r, 0);
+  if (db_.in_transaction()) known_.emplace(id, j);
+  return j;
 }
 
 std::vector<Job> PgJobs::list_jobs(const std::optional<std::string>& product, const std::optional<JobState>& state,
@@ -103,16 +139,23 @@ std::vector<Job> PgJobs::in_progress_jobs() {
   return pg_read_all(db_.query(select_jobs("WHERE state = 'in_progress' ORDER BY seq")), read_job);
 }
 
+// These write other columns than the counts: what is held back can wait.
 void PgJobs::set_job_state(const std::string& id, JobState state, std::optional<int64_t> finished_at) {
-  db_.query("UPDATE jobs SET state = $2, finished_at = $3 WHERE id = $1", id, to_string(state), finished_at);
+  db_.query_direct("UPDATE jobs SET state = $2, finished_at = $3 WHERE id = $1", id, to_string(state), finished_at);
+  if (Job* j = known(id)) {
+    j->state = state;
+    j->finished_at = finished_at;
+  }
 }
 
 void PgJobs::set_next_send_at(const std::string& id, int64_t at) {
-  db_.query("UPDATE jobs SET next_send_at = $2 WHERE id = $1", id, at);
+  db_.query_direct("UPDATE jobs SET next_send_at = $2 WHERE id = $1", id, at);
+  if (Job* j = known(id)) j->next_send_at = at;
 }
 
 void PgJobs::set_fill_cursor(const std::string& id, const std::optional<std::string>& cursor) {
-  db_.query("UPDATE jobs SET fill_cursor = $2 WHERE id = $1", id, cursor);
+  db_.query_direct("UPDATE jobs SET fill_cursor = $2 WHERE id = $1", id, cursor);
+  if (Job* j = known(id)) j->fill_cursor = cursor;
 }
 
 std::vector<std::string> PgJobs::expired_job_ids(int64_t now_ms) {
@@ -126,8 +169,12 @@ std::vector<std::string> PgJobs::aborted_job_ids_with_queued() {
 }
 
 void PgJobs::add_to_count(const std::string& job_id, ExecState state, int64_t n) {
-  const std::string column = count_column(state);
-  db_.query("UPDATE jobs SET " + column + " = " + column + " + $2 WHERE id = $1", job_id, n);
+  const auto s = static_cast<size_t>(state);
+  if (Job* j = known(job_id)) j->counts[s] += n;
+  auto held = held_.try_emplace(job_id, Counts{});
+  held.first->second[s] += n;
+  // Outside a transaction each statement commits by itself: nothing waits.
+  if (!db_.in_transaction()) flush();
 }
 
 int64_t PgJobs::unfinished_execution_count() {

@@ -1,13 +1,22 @@
 #pragma once
-// Upgrade jobs and their execution counts, in PostgreSQL.
+// Upgrade jobs and their execution counts, in PostgreSQL. Within a
+// transaction the count changes are held back (a PgBuffer) and written in one
+// statement per job, and each job is read once: every execution that moves
+// changes its job's counts, and most read them back (is the job over?).
+#include <array>
+#include <map>
+#include <unordered_map>
+
 #include "pgstorage/pg_connection.h"
 #include "store/repositories.h"
 
 namespace ota {
 
-class PgJobs : public JobRepository {
+class PgJobs : public JobRepository, public PgBuffer {
  public:
-  explicit PgJobs(PgConnection& db) : db_(db) {}
+  explicit PgJobs(PgConnection& db);
+  PgJobs(const PgJobs&) = delete;
+  PgJobs& operator=(const PgJobs&) = delete;
 
   void insert_job(Job& job) override;
   std::optional<Job> find_job(const std::string& id) override;
@@ -22,8 +31,18 @@ class PgJobs : public JobRepository {
   void add_to_count(const std::string& job_id, ExecState state, int64_t n) override;
   int64_t unfinished_execution_count() override;
 
+  bool empty() const override { return held_.empty(); }
+  void flush() override;
+  void discard() override;
+
  private:
+  using Counts = std::array<int64_t, kExecStateCount>;
+  // A job read in this transaction, as it is now (held changes included).
+  Job* known(const std::string& id);
+
   PgConnection& db_;
+  std::map<std::string, Counts> held_;  // count changes by job, in id order
+  std::unordered_map<std::string, Job> known_;
 };
 
 }  // namespace ota

@@ -29,6 +29,9 @@ class PgProgress : public ProgressRepository, public PgBuffer {
   std::vector<ProgressRecord> recent_progress(const DeviceKey& device, int limit) override;
   std::vector<std::string> recent_progress_ids(const DeviceKey& device, int limit) override;
 
+  std::vector<std::vector<std::string>> recent_progress_ids(const std::vector<DeviceKey>& devices,
+                                                            int limit) override;
+
   bool empty() const override { return held_.empty(); }
   void flush() override;
   void discard() override;

@@ -30,6 +30,11 @@ ClusterNode::ClusterNode(const Repositories& store, ClusterRepository& cluster, 
       timeout_ms_(int64_t{options.broker_timeout_seconds} * 1000),
       inbox_limit_(inbox_limit) {}
 
+void ClusterNode::set_send_rate(double per_second) {
+  send_rate_ = per_second;
+  if (engine_) engine_->set_send_rate(per_second);
+}
+
 void ClusterNode::set_step_budget(std::chrono::microseconds budget) {
   step_budget_ = budget;
   if (engine_) engine_->set_step_budget(budget);
@@ -85,6 +90,10 @@ void ClusterNode::handle(Event& event, int64_t now_ms, Effects& out) {
     local_sessions_.erase(closed->conn);
   }
   relay(&event, now_ms, out);
+}
+
+void ClusterNode::prefetch(const std::vector<const Event*>& events) {
+  if (engine_) engine_->prefetch(events);  // a follower reads nothing for them
 }
 
 bool ClusterNode::applies_own_events(int64_t now_ms, Effects& out) {
@@ -187,6 +196,7 @@ void ClusterNode::take_lead(Effects& out) {
   read_outbox(out, Clock::time_point::max());
   auto engine = std::make_unique<Engine>(store_, options_);
   engine->set_step_budget(step_budget_);
+  engine->set_send_rate(send_rate_);
   broker_numbers_.clear();
   for (const auto& s : cluster_.sessions(std::nullopt)) {
     engine->restore_session(fleet_conn(s.broker, s.conn), DeviceKey{s.product, s.device}, s.client_id);
@@ -274,8 +284,17 @@ void ClusterNode::undo_to_savepoint(Effects& out, size_t publishes, size_t logs)
 size_t ClusterNode::apply_inbox_chunk(int64_t now_ms, Effects& out, bool one_by_one,
                                       const std::optional<std::string>& from) {
   std::vector<InboxEntry> entries = cluster_.take_inbox(kInboxChunk, from);
-  for (auto& entry : entries) {
-    auto relayed = decode_event(entry.body);
+  std::vector<std::optional<RelayedEvent>> decoded;
+  std::vector<const Event*> events;
+  decoded.reserve(entries.size());
+  for (const auto& entry : entries) {
+    decoded.push_back(decode_event(entry.body));
+    if (decoded.back() && !decoded.back()->sessions_gone) events.push_back(&decoded.back()->event);
+  }
+  engine_->prefetch(events);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const InboxEntry& entry = entries[i];
+    auto& relayed = decoded[i];
     if (!relayed) {
       out.logs.push_back({LogLevel::Error, "mosquitto_ota: an event relayed by broker " + entry.broker +
                                                " could not be read: dropped"});

@@ -45,9 +45,11 @@ class ClusterNode : public Applier {
               int64_t inbox_limit = kInboxLimit);
 
   void handle(Event& event, int64_t now_ms, Effects& out) override;
+  void prefetch(const std::vector<const Event*>& events) override;
   void tick(int64_t now_ms, Effects& out, std::chrono::steady_clock::time_point deadline) override;
   void resync() override;
   void set_step_budget(std::chrono::microseconds budget) override;
+  void set_send_rate(double per_second) override;
   bool wants_fast_ticks() const override;
   bool rollout_under_way() const override { return engine_ && engine_->rollout_under_way(); }
   // The sessions this broker held are gone: the others need not wait for its heartbeat to lapse.
@@ -106,6 +108,7 @@ class ClusterNode : public Applier {
   // Not leading, and the inbox holds inbox_limit_ events or more (until it is back under half of it).
   bool behind_ = false;
   std::chrono::microseconds step_budget_ = std::chrono::microseconds::max();
+  double send_rate_ = 0;
   std::unique_ptr<Engine> engine_;  // while leading
   std::atomic<bool> leading_{false};  // engine_ != nullptr, for other threads
   std::unordered_map<std::string, uint64_t> broker_numbers_;  // leader: for fleet_conn

@@ -1,5 +1,7 @@
 #include "runtime/engine.h"
 
+#include <algorithm>
+
 #include "admin/admin_api.h"
 #include "runtime/admin_replay.h"
 
@@ -24,6 +26,31 @@ void Engine::handle(Event& event, int64_t now_ms, Effects& out) {
   } else if (auto* admin = std::get_if<AdminRequest>(&event)) {
     on_admin(*admin, now_ms, out);
   }
+}
+
+void Engine::prefetch(const std::vector<const Event*>& events) {
+  std::vector<DeviceKey> executions, statuses, unknown;
+  for (const Event* event : events) {
+    if (const auto* report = std::get_if<Report>(event)) {
+      if (!recent_.knows(report->device)) unknown.push_back(report->device);
+      if (report->kind == ReportKind::Status) {
+        statuses.push_back(report->device);
+        executions.push_back(report->device);
+      } else if (upgrades_.under_way()) {  // otherwise a progress report reads no execution
+        executions.push_back(report->device);
+      }
+    } else if (const auto* opened = std::get_if<ConnectionOpened>(event)) {
+      executions.push_back(opened->device);
+    }
+  }
+  if (!unknown.empty()) {
+    std::sort(unknown.begin(), unknown.end());
+    unknown.erase(std::unique(unknown.begin(), unknown.end()), unknown.end());
+    auto ids = store_.progress.recent_progress_ids(unknown, static_cast<int>(kRecentIdsPerDevice));
+    for (size_t i = 0; i < unknown.size(); ++i) recent_.load(unknown[i], {ids[i].rbegin(), ids[i].rend()});
+  }
+  if (!statuses.empty()) store_.devices.prefetch(statuses);
+  if (!executions.empty()) store_.executions.prefetch(executions);
 }
 
 void Engine::tick(int64_t now_ms, Effects& out, std::chrono::steady_clock::time_point deadline) {

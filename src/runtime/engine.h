@@ -29,6 +29,9 @@ class Engine : public Applier {
 
   // Leaves `event` as it was, so that it can be applied again after a rollback.
   void handle(Event& event, int64_t now_ms, Effects& out) override;
+  // The devices' executions (and, for statuses, their last status id), for a
+  // store where each read is a round trip.
+  void prefetch(const std::vector<const Event*>& events) override;
   // Timers: re-sends, timeouts, expiry; what is left at `deadline` waits for the next tick.
   void tick(int64_t now_ms, Effects& out,
             std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max()) override;
@@ -37,6 +40,7 @@ class Engine : public Applier {
   void resync() override;
   // How long one step of a job's execution fill may take.
   void set_step_budget(std::chrono::microseconds budget) override { upgrades_.set_fill_budget(budget); }
+  void set_send_rate(double per_second) override { upgrades_.set_send_rate(per_second); }
   // True while timers need ticks more often than every 100 ms (rate-limited sends).
   bool wants_fast_ticks() const override { return upgrades_.needs_fast_ticks(); }
   // True while a rollout is under way: reports may move executions.

@@ -4,6 +4,19 @@
 
 namespace ota {
 
+void EventCost::record_commit(uint64_t events, std::chrono::nanoseconds took) {
+  if (events == 0) return;
+  const double us = std::chrono::duration<double, std::micro>(took).count();
+  if (events <= kFewEvents) {
+    // Mostly the commit: what the events would have cost without it is its.
+    const double residual = us - static_cast<double>(events) * us_;
+    commit_us_ = std::max(0.0, commit_us_ + (residual - commit_us_) / 8);
+    return;
+  }
+  record(events, std::chrono::duration_cast<std::chrono::nanoseconds>(
+                     std::chrono::duration<double, std::micro>(std::max(0.0, us - commit_us_))));
+}
+
 void EventCost::record(uint64_t events, std::chrono::nanoseconds took) {
   if (events == 0) return;
   const double n = static_cast<double>(events);
@@ -18,8 +31,8 @@ void EventCost::record(uint64_t events, std::chrono::nanoseconds took) {
   us_ = std::max(us_, 0.05);
 }
 
-int64_t EventCost::capacity(std::chrono::microseconds budget) const {
-  const double fits = static_cast<double>(budget.count()) / us_;
+int64_t EventCost::capacity(std::chrono::microseconds budget, double extra_us) const {
+  const double fits = (static_cast<double>(budget.count()) - commit_us_) / (us_ + extra_us);
   return static_cast<int64_t>(std::clamp(fits, static_cast<double>(kMinCapacity), static_cast<double>(kMaxCapacity)));
 }
 

@@ -74,6 +74,7 @@ Worker::Worker(std::unique_ptr<Store> store, const Options& options, UnixClock c
       applier_(applier_for(*store_, options_)),
       capacity_(current_capacity()) {
   applier_->set_step_budget(budget_ / 2);  // a fill chunk's rows are committed in the same step
+  pace_sends(cost_.capacity(budget_));
   const std::string upkeep_error = store_->upkeep();  // SQLite: the checkpoints start before the first commit
   if (!upkeep_error.empty()) {
     MutexLock lock(mutex_);
@@ -373,12 +374,18 @@ void Worker::say_goodbye() {
   }
 }
 
+void Worker::pace_sends(int64_t capacity) {
+  // A device answers its first command at once, with about this many reports.
+  constexpr double kReportsPerAnswer = 2;
+  const double budgets_a_second = 1e6 / static_cast<double>(budget_.count());
+  applier_->set_send_rate(static_cast<double>(capacity) * budgets_a_second / kReportsPerAnswer);
+}
+
 int64_t Worker::current_capacity() const {
   const int64_t capacity = cost_.capacity(budget_);
   if (!applier_->rollout_under_way()) return capacity;
   // Any report may be a transition now: room for what those cost, whatever the mix so far was.
-  EventCost worst(cost_.us_per_event() + transition_cost_.us_per_event());
-  return std::min(capacity, worst.capacity(budget_));
+  return std::min(capacity, cost_.capacity(budget_, transition_cost_.us_per_event()));
 }
 
 void Worker::merge(ReportBatch& reports, std::vector<Queued>& events, std::vector<Queued>& work) {
@@ -425,6 +432,12 @@ void Worker::apply(std::vector<Queued>& work) {
     const bool report = std::holds_alternative<Report>(work[i].event);
     const size_t publishes_before = effects_.publishes.size();
     try {
+      if (!open_) {
+        begin_for(work, i);
+        const auto begun = Clock::now();
+        txn_work_ += begun - last;  // the transaction's work, not the first event's
+        last = begun;
+      }
       applied = apply_one(work[i], unix_now());
     } catch (const std::exception& e) {  // the store cannot write
       std::vector<Queued> rest(std::make_move_iterator(work.begin() + static_cast<std::ptrdiff_t>(i)),
@@ -454,6 +467,15 @@ void Worker::apply(std::vector<Queued>& work) {
       since_commit = last = Clock::now();
     }
   }
+}
+
+void Worker::begin_for(const std::vector<Queued>& work, size_t from) {
+  transactions_.begin();
+  open_ = true;
+  std::vector<const Event*> events;
+  events.reserve(work.size() - from);
+  for (size_t i = from; i < work.size(); ++i) events.push_back(&work[i].event);
+  applier_->prefetch(events);
 }
 
 Worker::Applied Worker::apply_one(Queued& item, int64_t now_ms) {
@@ -563,7 +585,7 @@ bool Worker::commit(bool timers_due) {
   }
   const int64_t lag_ms = oldest_report == INT64_MAX ? 0 : unix_clock_() - oldest_report;
   // A request of unknown length (committed alone) says nothing of what reports cost.
-  if (events > 0 && barriers == 0) cost_.record(static_cast<uint64_t>(events), txn_work_ + took);
+  if (events > 0 && barriers == 0) cost_.record_commit(static_cast<uint64_t>(events), txn_work_ + took);
   txn_.clear();
   txn_work_ = {};
   careful_ = false;
@@ -573,13 +595,15 @@ bool Worker::commit(bool timers_due) {
   if (took_ms >= 1000) {
     committed.logs.push_back({LogLevel::Info, "mosquitto_ota: a large commit took " + std::to_string(took_ms) + " ms"});
   }
+  const int64_t capacity = current_capacity();
+  pace_sends(cost_.capacity(budget_));
   {
     MutexLock lock(mutex_);
     pending_ -= events;
     pending_bytes_ -= bytes;
     stats_.max_lag_ms = std::max(stats_.max_lag_ms, lag_ms);
     barriers_ -= barriers;
-    capacity_ = current_capacity();
+    capacity_ = capacity;
     leader_behind_ = applier_->behind();
     commit_now_ = false;
     ++commits_;

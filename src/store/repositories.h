@@ -60,6 +60,10 @@ class DeviceRepository : public DeviceReader {
   // when the status the device holds came with this message id.
   virtual bool save_status(const DeviceKey& device, const std::string& message_id, const StatusPayload& status,
                            int64_t at) = 0;
+  // A hint, changing no answer: the calls that follow in this transaction save
+  // statuses of these devices (a backend where each read is a round trip reads
+  // what it needs of them at once).
+  virtual void prefetch(const std::vector<DeviceKey>& /*devices*/) {}
 };
 
 class ProgressReader {
@@ -77,6 +81,9 @@ class ProgressRepository : public ProgressReader {
   // The ids of the device's newest progress reports, newest first: at least the
   // last kRecentIdsPerDevice, even past progress_history (duplicate detection).
   virtual std::vector<std::string> recent_progress_ids(const DeviceKey& device, int limit) = 0;
+  // The same for each of `devices`, in their order (a backend where each read
+  // is a round trip answers them all in one).
+  virtual std::vector<std::vector<std::string>> recent_progress_ids(const std::vector<DeviceKey>& devices, int limit);
 };
 
 
@@ -142,6 +149,10 @@ class ExecutionRepository : public ExecutionReader {
   // Queued executions for the targets in (after, upto] (upto none: to the end); returns how many.
   virtual int64_t insert_fleet_chunk(const Job& job, const std::string& after,
                                      const std::optional<std::string>& upto, int64_t now) = 0;
+  // A hint, changing no answer: the calls that follow in this transaction ask
+  // about these devices' unfinished executions (a backend where each read is
+  // a round trip reads them all at once).
+  virtual void prefetch(const std::vector<DeviceKey>& /*devices*/) {}
 };
 
 class HistoryReader {

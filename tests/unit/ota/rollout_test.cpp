@@ -1,6 +1,8 @@
 // Rollout controls over a real SQLite file, with presence and time driven by the test.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "admin_fixture.h"
 
 using namespace ota;
@@ -58,6 +60,33 @@ TEST_F(Rollout, RateLimitedJobSendsOnePerSlotInDeviceOrder) {
   EXPECT_EQ(sends().size(), 4u);
   EXPECT_EQ(job(id).count(ExecState::Sent), 4);
   EXPECT_EQ(job(id).count(ExecState::Queued), 16);
+}
+
+TEST_F(Rollout, APacedRolloutSendsNoFasterThanThePaceAndEachOnlineDeviceOnce) {
+  upgrades.set_send_rate(10);  // as the worker measures it: 10 first commands a second, in bursts of one
+  std::string id = create("");
+  EXPECT_EQ(sends(), (std::vector<std::string>{"lamp/d10"}));
+  EXPECT_TRUE(upgrades.needs_fast_ticks());
+  // A device that connects gets its command then, whatever the pace.
+  presence.closed(25);
+  presence.opened(125, {"lamp", "d25"}, "lamp/d25");
+  upgrades.on_connect({"lamp", "d25"}, now, out);
+  EXPECT_EQ(sends().back(), "lamp/d25");
+  upgrades.tick(now + 50, out);  // half a token
+  EXPECT_EQ(sends().size(), 2u);
+  for (int ms = 100; ms <= 1800; ms += 100) {
+    upgrades.tick(now + ms, out);
+    EXPECT_EQ(sends().size(), 2u + static_cast<size_t>(ms / 100)) << ms;
+  }
+  auto all = sends();
+  std::set<std::string> once(all.begin(), all.end());
+  EXPECT_EQ(once.size(), 20u);
+  EXPECT_EQ(all.size(), 20u);
+  EXPECT_EQ(job(id).count(ExecState::Sent), 20);
+  // A pass that found nothing held back ends the scans.
+  upgrades.tick(now + 1900, out);
+  EXPECT_EQ(sends().size(), 20u);
+  EXPECT_FALSE(upgrades.needs_fast_ticks());
 }
 
 TEST_F(Rollout, OfflineDevicesDoNotHoldUpTheRollout) {

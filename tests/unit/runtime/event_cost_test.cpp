@@ -8,33 +8,54 @@ using std::chrono::microseconds;
 TEST(EventCost, StartsPessimisticAndTakesTheFirstMeasuresAsTheyCome) {
   EventCost cost;
   EXPECT_EQ(cost.capacity(microseconds(50000)), 50);  // 1 ms an event until measured
-  cost.record(100, microseconds(1000));               // 10 us each
+  cost.record_commit(100, microseconds(1000));               // 10 us each
   EXPECT_DOUBLE_EQ(cost.us_per_event(), 10);
   EXPECT_EQ(cost.capacity(microseconds(50000)), 5000);
 }
 
 TEST(EventCost, FollowsASlowdownAtOnceAndASpeedupSlowly) {
   EventCost cost;
-  for (int i = 0; i < 10; ++i) cost.record(1000, microseconds(10000));  // 10 us each
-  cost.record(500, microseconds(50000));  // 100 us each: one commit is enough
+  for (int i = 0; i < 10; ++i) cost.record_commit(1000, microseconds(10000));  // 10 us each
+  cost.record_commit(500, microseconds(50000));  // 100 us each: one commit is enough
   EXPECT_DOUBLE_EQ(cost.us_per_event(), 100);
-  cost.record(500, microseconds(5000));  // 10 us each again: a quarter of the way back
+  cost.record_commit(500, microseconds(5000));  // 10 us each again: a quarter of the way back
   EXPECT_NEAR(cost.us_per_event(), 100 - 90 * 500.0 / 2048, 1e-9);
-  for (int i = 0; i < 40; ++i) cost.record(500, microseconds(5000));
+  for (int i = 0; i < 40; ++i) cost.record_commit(500, microseconds(5000));
   EXPECT_NEAR(cost.us_per_event(), 10, 0.5);
 }
 
 TEST(EventCost, ASmallBatchMovesTheEstimateLittle) {
   EventCost cost;
-  cost.record(2000, microseconds(20000));  // 10 us each
-  cost.record(1, microseconds(2000));      // one event and its commit: 2 ms
+  cost.record_commit(2000, microseconds(20000));  // 10 us each
+  cost.record_commit(20, microseconds(2000));     // 20 events and their commit: 2 ms
   EXPECT_LT(cost.us_per_event(), 20);
+}
+
+TEST(EventCost, CommitsOfAFewEventsTeachTheCostOfACommitNotOfAnEvent) {
+  EventCost cost;
+  cost.record_commit(2000, microseconds(20000));  // 10 us each
+  // Hundreds of commits of one event each, 2 ms apiece: a remote database's round trips and sync.
+  for (int i = 0; i < 500; ++i) cost.record_commit(1, microseconds(2000));
+  EXPECT_LT(cost.us_per_event(), 12);
+  EXPECT_NEAR(cost.us_per_commit(), 1990, 10);
+  // 250 ms hold one commit and what is left of them at 10 us an event.
+  EXPECT_NEAR(cost.capacity(microseconds(250000)), (250000 - 1990) / 10, 300);
+  // A flood at 40 us an event is seen at once, its commit's cost apart.
+  cost.record_commit(1000, microseconds(2000 + 40000));
+  EXPECT_NEAR(cost.us_per_event(), 40, 1);
+}
+
+TEST(EventCost, EventsWithNoCommitOfTheirOwnTeachOnlyTheCostOfAnEvent) {
+  EventCost cost;
+  for (int i = 0; i < 100; ++i) cost.record(1, microseconds(30));
+  EXPECT_NEAR(cost.us_per_event(), 30, 1);
+  EXPECT_EQ(cost.us_per_commit(), 0);
 }
 
 TEST(EventCost, CapacityIsBounded) {
   EventCost cost;
-  cost.record(100000, microseconds(1000));  // 0.01 us each
+  cost.record_commit(100000, microseconds(1000));  // 0.01 us each
   EXPECT_EQ(cost.capacity(microseconds(50000)), EventCost::kMaxCapacity);
-  cost.record(1000, std::chrono::seconds(10));  // 10 ms each
+  cost.record_commit(1000, std::chrono::seconds(10));  // 10 ms each
   EXPECT_EQ(cost.capacity(microseconds(50000)), EventCost::kMinCapacity);
 }
