@@ -67,7 +67,7 @@ class Broker:
     def start(self, timeout=60):
         t0 = time.monotonic()
         self.proc = subprocess.Popen([MOSQUITTO, "-c", os.path.join(self.dir, "mosquitto.conf")],
-                                     stdout=subprocess.DEVNULL, stderr=open(os.environ.get("OTA_DEBUG_STDERR", "/dev/null"), "a"))
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while time.monotonic() - t0 < timeout:
             if self.proc.poll() is not None:
                 raise RuntimeError("broker exited: " + self.log())
