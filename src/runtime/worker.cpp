@@ -74,7 +74,7 @@ Worker::Worker(std::unique_ptr<Store> store, const Options& options, UnixClock c
       applier_(applier_for(*store_, options_)),
       capacity_(current_capacity()) {
   applier_->set_step_budget(budget_ / 2);  // a fill chunk's rows are committed in the same step
-  pace_sends(cost_.capacity(budget_));
+  pace_sends();
   const std::string upkeep_error = store_->upkeep();  // SQLite: the checkpoints start before the first commit
   if (!upkeep_error.empty()) {
     MutexLock lock(mutex_);
@@ -374,11 +374,12 @@ void Worker::say_goodbye() {
   }
 }
 
-void Worker::pace_sends(int64_t capacity) {
+void Worker::pace_sends() {
   // A device answers its first command at once, with about this many reports.
   constexpr double kReportsPerAnswer = 2;
+  const auto capacity = static_cast<double>(cost_.capacity(budget_));
   const double budgets_a_second = 1e6 / static_cast<double>(budget_.count());
-  applier_->set_send_rate(static_cast<double>(capacity) * budgets_a_second / kReportsPerAnswer);
+  applier_->set_send_rate(capacity * budgets_a_second / kReportsPerAnswer);
 }
 
 int64_t Worker::current_capacity() const {
@@ -432,7 +433,7 @@ void Worker::apply(std::vector<Queued>& work) {
     const bool report = std::holds_alternative<Report>(work[i].event);
     const size_t publishes_before = effects_.publishes.size();
     try {
-      if (!open_) {
+      if (!open_ || i == 0) {  // a transaction begins, or stays open for these events too
         begin_for(work, i);
         const auto begun = Clock::now();
         txn_work_ += begun - last;  // the transaction's work, not the first event's
@@ -470,8 +471,10 @@ void Worker::apply(std::vector<Queued>& work) {
 }
 
 void Worker::begin_for(const std::vector<Queued>& work, size_t from) {
-  transactions_.begin();
-  open_ = true;
+  if (!open_) {
+    transactions_.begin();
+    open_ = true;
+  }
   std::vector<const Event*> events;
   events.reserve(work.size() - from);
   for (size_t i = from; i < work.size(); ++i) events.push_back(&work[i].event);
@@ -596,7 +599,7 @@ bool Worker::commit(bool timers_due) {
     committed.logs.push_back({LogLevel::Info, "mosquitto_ota: a large commit took " + std::to_string(took_ms) + " ms"});
   }
   const int64_t capacity = current_capacity();
-  pace_sends(cost_.capacity(budget_));
+  pace_sends();
   {
     MutexLock lock(mutex_);
     pending_ -= events;

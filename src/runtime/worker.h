@@ -154,11 +154,12 @@ class Worker {
   void apply(std::vector<Queued>& work);
   enum class Applied { Done, Dropped, RolledBack };
   Applied apply_one(Queued& item, int64_t now_ms);
-  // Opens the transaction that work[from..] will be applied in, and tells the
-  // applier what comes (a hint: reads a remote store needs, at once).
+  // Opens the transaction that work[from..] will be applied in, unless one is
+  // open, and tells the applier what comes (a hint: reads a remote store
+  // needs, at once).
   void begin_for(const std::vector<Queued>& work, size_t from);
   // First commands go no faster than the capacity can take their answers.
-  void pace_sends(int64_t capacity);
+  void pace_sends();
   void drop(Queued& item, const std::exception& e) EXCLUDES(mutex_);
   // Runs the timers when due, commits and hands over the effects. False when the store failed.
   bool commit(bool timers_due) EXCLUDES(mutex_);
