@@ -80,6 +80,17 @@ void Upgrades::set_job_state(const std::string& id, JobState state, int64_t now)
   }
 }
 
+void Upgrades::set_send_rate(double per_second) {
+  const bool was_limited = pace_.limited();
+  pace_.set_rate(per_second);
+  if (was_limited || !pace_.limited()) return;
+  // Paced from now on (a broker that starts, or that takes the lead): what an
+  // earlier leader's pace held back for devices online here is found again.
+  for (const auto& [id, j] : job_cache_) {
+    if (j.state == JobState::InProgress) paced_jobs_.emplace(id, true);
+  }
+}
+
 bool Upgrades::needs_fast_ticks() const {
   if (!paced_jobs_.empty()) return true;
   for (const auto& [id, j] : job_cache_) {

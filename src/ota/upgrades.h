@@ -47,7 +47,7 @@ class Upgrades {
   // How long one such step may take: the chunk is sized from the time the last ones took.
   void set_fill_budget(std::chrono::microseconds budget) { fill_budget_ = budget; }
   // At most this many first commands a second (ota/send_pace.h); 0: no limit.
-  void set_send_rate(double per_second) { pace_.set_rate(per_second); }
+  void set_send_rate(double per_second);
   // The store was rolled back: what is cached of jobs is read again from it.
   void reload();
 

@@ -89,6 +89,21 @@ TEST_F(Rollout, APacedRolloutSendsNoFasterThanThePaceAndEachOnlineDeviceOnce) {
   EXPECT_FALSE(upgrades.needs_fast_ticks());
 }
 
+TEST_F(Rollout, WhatALeadersPaceHeldBackIsSentByTheNextOne) {
+  upgrades.set_send_rate(10);
+  std::string id = create("");
+  EXPECT_EQ(sends().size(), 1u);
+  // The leader dies; another broker takes the lead with the devices still online there.
+  Upgrades next(store.repositories(), presence, options);
+  next.set_send_rate(10);
+  EXPECT_TRUE(next.needs_fast_ticks());
+  for (int ms = 100; ms <= 1900; ms += 100) next.tick(now + ms, out);
+  auto all = sends();
+  EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), 20u);
+  EXPECT_EQ(all.size(), 20u);
+  EXPECT_EQ(job(id).count(ExecState::Queued), 0);
+}
+
 TEST_F(Rollout, OfflineDevicesDoNotHoldUpTheRollout) {
   for (int i = 10; i < 15; ++i) presence.closed(static_cast<uint64_t>(i));
   std::string id = create(R"(,"maxPerMinute":60)");
