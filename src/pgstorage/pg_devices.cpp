@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "pgstorage/pg_rows.h"
+
 namespace ota {
 namespace {
 
@@ -74,22 +76,16 @@ bool PgDevices::save_status(const DeviceKey& device, const std::string& message_
 
 void PgDevices::prefetch(const std::vector<DeviceKey>& devices) {
   if (!db_.in_transaction()) return;
-  PgArray products, names;
-  bool wanted = false;
+  PgDeviceArrays wanted;  // a name that is not UTF-8: save_status refuses it
   for (const auto& d : devices) {
-    if (!pg_is_utf8(d.product) || !pg_is_utf8(d.device)) continue;  // save_status refuses them
     // None: the device has no status (yet). Listed first, then set from the rows.
-    if (message_ids_.emplace(d, std::nullopt).second) {
-      products.add(d.product);
-      names.add(d.device);
-      wanted = true;
-    }
+    if (!message_ids_.count(d) && wanted.add(d)) message_ids_.emplace(d, std::nullopt);
   }
-  if (!wanted) return;
+  if (wanted.size == 0) return;
   PgResult r = db_.query_direct(
       "SELECT product, device, status_message_id FROM devices "
       "WHERE (product, device) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND status_message_id IS NOT NULL",
-      products.value(), names.value());
+      wanted.products.value(), wanted.names.value());
   for (int i = 0; i < r.rows(); ++i) message_ids_[{r.text_at(i, 0), r.text_at(i, 1)}] = r.text_at(i, 2);
 }
 

@@ -145,21 +145,16 @@ void PgExecutions::discard() {
 }
 
 void PgExecutions::load(const std::vector<DeviceKey>& devices) {
-  PgArray products, names;
-  size_t wanted = 0;
+  PgDeviceArrays wanted;
   for (const auto& d : devices) {
-    if (open_.count(d) || !pg_is_utf8(d.product) || !pg_is_utf8(d.device)) continue;  // none such
-    products.add(d.product);
-    names.add(d.device);
-    open_[d];  // none found: none open
-    ++wanted;
+    if (!open_.count(d) && wanted.add(d)) open_[d];  // none found: none open
   }
-  if (wanted == 0) return;
+  if (wanted.size == 0) return;
   // Rows as written: what is held back replaces them below.
   PgResult r = db_.query_direct(
       select_executions("WHERE (product, device) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND state IN " +
                         sql_states(awaits_status) + " ORDER BY id"),
-      products.value(), names.value());
+      wanted.products.value(), wanted.names.value());
   for (int i = 0; i < r.rows(); ++i) remember(read_execution(r, i));
 }
 

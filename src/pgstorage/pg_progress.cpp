@@ -135,22 +135,20 @@ std::vector<std::string> PgProgress::recent_progress_ids(const DeviceKey& device
 std::vector<std::vector<std::string>> PgProgress::recent_progress_ids(const std::vector<DeviceKey>& devices,
                                                                     int limit) {
   std::vector<std::vector<std::string>> out(devices.size());
-  PgArray products, names;
-  std::vector<size_t> asked;  // where each device asked is in `devices`
+  PgDeviceArrays asked;
+  std::vector<size_t> where;  // where each device asked is in `devices`
   for (size_t i = 0; i < devices.size(); ++i) {
-    if (!pg_is_utf8(devices[i].product) || !pg_is_utf8(devices[i].device)) continue;  // none such
+    if (!asked.add(devices[i])) continue;  // none such
     flush_for(devices[i]);
-    products.add(devices[i].product);
-    names.add(devices[i].device);
-    asked.push_back(i);
+    where.push_back(i);
   }
-  if (asked.empty()) return out;
+  if (where.empty()) return out;
   PgResult r = db_.query_direct(
       "SELECT w.n, r.message_id FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS w (product, device, n) "
       "CROSS JOIN LATERAL (SELECT id, message_id FROM progress_reports p WHERE p.product = w.product "
       "AND p.device = w.device ORDER BY id DESC LIMIT $3) r ORDER BY w.n, r.id DESC",
-      products.value(), names.value(), limit);
-  for (int i = 0; i < r.rows(); ++i) out[asked[static_cast<size_t>(r.int_at(i, 0) - 1)]].push_back(r.text_at(i, 1));
+      asked.products.value(), asked.names.value(), limit);
+  for (int i = 0; i < r.rows(); ++i) out[where[static_cast<size_t>(r.int_at(i, 0) - 1)]].push_back(r.text_at(i, 1));
   return out;
 }
 

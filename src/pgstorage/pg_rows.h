@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "pgstorage/pg_connection.h"
+#include "protocol/device_key.h"
 #include "store/states.h"
 
 namespace ota {
@@ -20,6 +21,21 @@ auto pg_read_all(const PgResult& r, Read read) {
 inline std::vector<std::string> pg_texts(const PgResult& r) {
   return pg_read_all(r, [](const PgResult& res, int row) { return res.text_at(row, 0); });
 }
+
+// Devices as two parallel text arrays, for unnest($1::text[], $2::text[]).
+// A name that is not UTF-8 is left out (add() says so): PostgreSQL would
+// refuse the whole array, and no row can hold such a name.
+struct PgDeviceArrays {
+  PgArray products, names;
+  size_t size = 0;
+  bool add(const DeviceKey& d) {
+    if (!pg_is_utf8(d.product) || !pg_is_utf8(d.device)) return false;
+    products.add(d.product);
+    names.add(d.device);
+    ++size;
+    return true;
+  }
+};
 
 inline std::optional<std::string> pg_non_empty(const std::string& s) {
   if (s.empty()) return std::nullopt;
