@@ -401,13 +401,14 @@ int64_t Upgrades::cancel(const std::string& job_id, int64_t now, Effects& out) {
   return n;
 }
 
-void Upgrades::send_rate_limited(Job& j, int64_t now, Effects& out) {
+void Upgrades::send_rate_limited(Job& j, int64_t now, Effects& out, std::chrono::steady_clock::time_point deadline) {
   // Queued executions in device order; offline devices are passed over and
   // found again on a later round (or sent at once when they connect).
   std::string& cursor = rate_cursor_[j.id];
   int scanned = 0;
   bool wrapped = false;
-  while (j.state == JobState::InProgress && (!j.next_send_at || now >= *j.next_send_at) && scanned < kPage) {
+  while (j.state == JobState::InProgress && (!j.next_send_at || now >= *j.next_send_at) && scanned < kPage &&
+         std::chrono::steady_clock::now() < deadline) {
     auto page = executions_.job_executions(j.id, ExecState::Queued, cursor, 100);
     if (page.empty()) {
       auto paced = paced_jobs_.find(j.id);
@@ -483,7 +484,9 @@ void Upgrades::tick(int64_t now, Effects& out, std::chrono::steady_clock::time_p
       }
     }
     const bool scanned = j->spec.max_per_minute || paced_jobs_.count(j->id);
-    if (j->state == JobState::InProgress && scanned && !j->expired(now)) send_rate_limited(*j, now, out);
+    if (j->state == JobState::InProgress && scanned && !j->expired(now) && !over()) {
+      send_rate_limited(*j, now, out, deadline);
+    }
   }
 }
 

@@ -74,7 +74,8 @@ class Upgrades {
   // so that stopping a huge job never holds the worker for long.
   bool cancel_queued(const std::string& job_id, const std::string& reason, int64_t now, Effects& out,
                      std::chrono::steady_clock::time_point deadline);
-  void send_rate_limited(Job& job, int64_t now, Effects& out);
+  // Until the step's deadline.
+  void send_rate_limited(Job& job, int64_t now, Effects& out, std::chrono::steady_clock::time_point deadline);
   void hold_back(const std::string& job_id);
   // createUpgrade with a device list, and over a whole product.
   void target_listed(const Job& job, CreateResult& result, int64_t now, Effects& out);

@@ -26,6 +26,9 @@ size_t footprint(const ReportView& r) {
          r.topic.device.size() + r.topic.message_id.size() + r.desc.size();
 }
 
+// Waits of F/4 for room at most, while commits keep coming: flush_ms in all.
+constexpr int kMostWaits = 4;
+
 // Reports handed to the worker at once at most (or at the end of the broker's loop pass).
 constexpr size_t kHandOverReports = 256;
 
@@ -207,12 +210,17 @@ bool Worker::admit(MutexLock& lock, size_t bytes) {
     commit_now_ = true;
     wake_.notify_one();
     auto room_or_failed = [&]() REQUIRES(mutex_) { return failed_ || has_room(bytes); };
-    const uint64_t commits_before = commits_;
-    bool room = lock.wait_for(committed_, max_wait_, room_or_failed);
-    if (!room && commits_ > commits_before) {
-      // Commits came but did not make room yet: the worker is draining a burst
-      // (it commits every F/4 of work, as long as this wait): once more.
+    // Commits that did not make room yet: the worker is draining a burst (it
+    // commits every F/4 of work, a timer step may come first, and a commit
+    // may take longer than measured), and a refusal, which disconnects an
+    // MQTT 3.1.1 client, costs far more than waiting: wait on. No commit in
+    // F/2: the store is stalled.
+    bool room = false;
+    int quiet = 0;  // waits in a row with no commit
+    for (int wait = 0; !room && wait < kMostWaits && quiet < 2; ++wait) {
+      const uint64_t commits_before = commits_;
       room = lock.wait_for(committed_, max_wait_, room_or_failed);
+      quiet = commits_ == commits_before ? quiet + 1 : 0;
     }
     if (room && !failed_) return true;
   }
@@ -377,16 +385,19 @@ void Worker::say_goodbye() {
 void Worker::pace_sends() {
   // A device answers its first command at once, with about this many reports.
   constexpr double kReportsPerAnswer = 2;
-  const auto capacity = static_cast<double>(cost_.capacity(budget_));
+  // The answers may take this share of the worker's time: the rest is for
+  // everything else (other reports, the timers, filling the rollout, sending,
+  // the other brokers' events when leading) and for error in the estimates.
+  constexpr double kShareForAnswers = 0.5;
+  const auto capacity = static_cast<double>(current_capacity());
   const double budgets_a_second = 1e6 / static_cast<double>(budget_.count());
-  applier_->set_send_rate(capacity * budgets_a_second / kReportsPerAnswer);
+  applier_->set_send_rate(capacity * budgets_a_second * kShareForAnswers / kReportsPerAnswer);
 }
 
 int64_t Worker::current_capacity() const {
-  const int64_t capacity = cost_.capacity(budget_);
-  if (!applier_->rollout_under_way()) return capacity;
-  // Any report may be a transition now: room for what those cost, whatever the mix so far was.
-  return std::min(capacity, cost_.capacity(budget_, transition_cost_.us_per_event()));
+  // While a rollout is under way any report may be a transition: room for
+  // what those cost, whatever the mix so far was.
+  return cost_.capacity(budget_, applier_->rollout_under_way());
 }
 
 void Worker::merge(ReportBatch& reports, std::vector<Queued>& events, std::vector<Queued>& work) {
@@ -447,7 +458,7 @@ void Worker::apply(std::vector<Queued>& work) {
       return;
     }
     const auto now = Clock::now();
-    if (report && effects_.publishes.size() > publishes_before) transition_cost_.record(1, now - last);
+    if (applied == Applied::Done && report && effects_.publishes.size() > publishes_before) txn_.back().moved = true;
     if (applied == Applied::RolledBack) {
       // The transaction was rolled back to drop that event: the ones before it
       // are applied again, one savepoint each, then the rest.
@@ -580,15 +591,17 @@ bool Worker::commit(bool timers_due) {
   int64_t events = static_cast<int64_t>(txn_.size());
   size_t bytes = 0;
   int barriers = 0;
+  uint64_t transitions = 0;
   int64_t oldest_report = INT64_MAX;
   for (const auto& q : txn_) {
     bytes += q.bytes;
     barriers += q.barrier;
+    transitions += q.moved;
     if (const auto* r = std::get_if<Report>(&q.event)) oldest_report = std::min(oldest_report, r->at);
   }
   const int64_t lag_ms = oldest_report == INT64_MAX ? 0 : unix_clock_() - oldest_report;
   // A request of unknown length (committed alone) says nothing of what reports cost.
-  if (events > 0 && barriers == 0) cost_.record_commit(static_cast<uint64_t>(events), txn_work_ + took);
+  if (events > 0 && barriers == 0) cost_.record_commit(static_cast<uint64_t>(events), txn_work_ + took, transitions);
   txn_.clear();
   txn_work_ = {};
   careful_ = false;

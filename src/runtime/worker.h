@@ -25,10 +25,10 @@
 //     measures its cost per event (EventCost) and publishes a capacity, the
 //     events it can surely commit in F/4; submit() accepts a report only while
 //     fewer are uncommitted. When full it waits for a commit (the broker
-//     thread, hence every client, slows down) at most F/4 (F/2 when commits
-//     came meanwhile but did not make room yet: the worker commits every F/4 of
-//     work, so a wait of F/4 can end just before the commit that makes room),
-//     then refuses, and keeps refusing at once until the backlog halved.
+//     thread, hence every client, slows down) while commits keep coming (the
+//     worker commits every F/4 of work, and a timer step may come first), F
+//     in all, or F/2 with no commit; then it refuses, and keeps refusing at
+//     once until the backlog halved.
 //   - F/4: margin for error in the estimates (and flush_ms + 100 ms is the bar).
 //     While a rollout is under way, any report may move an execution, which
 //     costs several times what a plain report does: the capacity then counts
@@ -127,6 +127,7 @@ class Worker {
     size_t bytes = 0;      // a report's memory, bounded in all
     bool barrier = false;  // an admin request that changes state
     size_t reports_before = 0;  // in the queue: the reports of inbox_ that came before it
+    bool moved = false;  // applied: a report that moved an execution (it had an event to publish)
   };
 
   // Broker thread, under mutex_.
@@ -187,12 +188,11 @@ class Worker {
   Transactions& transactions_;
   // The Engine, or a ClusterNode when brokers share the store.
   std::unique_ptr<Applier> applier_;
+  // What plain events, transitions and commits cost. While a rollout is
+  // under way the capacity counts every report as a transition, so that a
+  // burst of them (a fleet answering its commands at once) is not admitted at
+  // the price of the cheap reports seen before.
   EventCost cost_;
-  // What applying an event that moves an execution (it has a message to send)
-  // costs: while a rollout is under way the capacity counts every report as
-  // one, so that a burst of them (a fleet answering its commands at once) is
-  // not admitted at the price of the cheap reports seen before.
-  EventCost transition_cost_;
 
   // Worker thread only: the open transaction.
   bool open_ = false;

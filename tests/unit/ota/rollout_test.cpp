@@ -89,6 +89,19 @@ TEST_F(Rollout, APacedRolloutSendsNoFasterThanThePaceAndEachOnlineDeviceOnce) {
   EXPECT_FALSE(upgrades.needs_fast_ticks());
 }
 
+// A timer step stays within its time (the reports waiting behind it are
+// committed within flush_ms): one whose deadline passed sends nothing more of
+// what the pace held back, and the next step goes on from there.
+TEST_F(Rollout, AStepPastItsDeadlineLeavesWhatThePaceHeldBackToTheNext) {
+  upgrades.set_send_rate(10);
+  create("");
+  EXPECT_EQ(sends().size(), 1u);
+  upgrades.tick(now + 100, out, std::chrono::steady_clock::now());  // the step's time is up
+  EXPECT_EQ(sends().size(), 1u);
+  upgrades.tick(now + 100, out);
+  EXPECT_EQ(sends().size(), 2u);
+}
+
 TEST_F(Rollout, WhatALeadersPaceHeldBackIsSentByTheNextOne) {
   upgrades.set_send_rate(10);
   std::string id = create("");

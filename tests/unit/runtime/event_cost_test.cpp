@@ -45,11 +45,34 @@ TEST(EventCost, CommitsOfAFewEventsTeachTheCostOfACommitNotOfAnEvent) {
   EXPECT_NEAR(cost.us_per_event(), 40, 1);
 }
 
-TEST(EventCost, EventsWithNoCommitOfTheirOwnTeachOnlyTheCostOfAnEvent) {
+// A store that defers its writes to the commit (PostgreSQL) shows what a
+// transition costs only there: what is left of a commit once its plain events
+// and the commit itself are paid is the transitions'.
+TEST(EventCost, TransitionsCostWhatIsLeftOfTheirCommitOnceItsPlainEventsArePaid) {
   EventCost cost;
-  for (int i = 0; i < 100; ++i) cost.record(1, microseconds(30));
-  EXPECT_NEAR(cost.us_per_event(), 30, 1);
-  EXPECT_EQ(cost.us_per_commit(), 0);
+  EXPECT_EQ(cost.capacity(microseconds(50000), true), 50);  // 1 ms a transition until measured
+  cost.record_commit(1000, microseconds(10000));            // plain: 10 us each
+  EXPECT_EQ(cost.capacity(microseconds(50000), true), 50);  // plain events say nothing of transitions
+  // 100 plain events and 400 transitions: 1 ms + 40 ms.
+  cost.record_commit(500, microseconds(1000 + 40000), 400);
+  EXPECT_DOUBLE_EQ(cost.us_per_transition(), 100);
+  EXPECT_DOUBLE_EQ(cost.us_per_event(), 10);  // unchanged by the transitions
+  EXPECT_EQ(cost.capacity(microseconds(50000)), 5000);
+  EXPECT_EQ(cost.capacity(microseconds(50000), true), 500);
+}
+
+TEST(EventCost, AFewTransitionsAmongManyEventsTeachThePlainCostOnly) {
+  EventCost cost;
+  cost.record_commit(1000, microseconds(12000), 3);
+  EXPECT_DOUBLE_EQ(cost.us_per_event(), 12);
+  EXPECT_DOUBLE_EQ(cost.us_per_transition(), 1000);
+}
+
+TEST(EventCost, TransitionsCheaperThanPlainEventsLeaveTheCapacityAtThePlainOne) {
+  EventCost cost;
+  cost.record_commit(1000, microseconds(20000));  // plain: 20 us each
+  cost.record_commit(1000, microseconds(5000), 1000);  // transitions: 5 us each (nothing much to move)
+  EXPECT_EQ(cost.capacity(microseconds(50000), true), cost.capacity(microseconds(50000)));
 }
 
 TEST(EventCost, CapacityIsBounded) {
