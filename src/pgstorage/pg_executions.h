@@ -52,8 +52,17 @@ class PgExecutions : public ExecutionRepository, public PgBuffer {
   void load(const std::vector<DeviceKey>& devices);
   void remember(const Execution& e);
   void analyze_if_stale();
+  // A fill inserts the executions of a whole fleet, far faster than
+  // autovacuum's ANALYZE follows (a minute apart by default): planned on the
+  // statistics of a table still empty, the timers' reads (past deadline, due
+  // for resend) scanned every execution at each tick. So the fills analyze the
+  // table themselves each time it doubled, on a small sample (a few ms even at
+  // millions of rows): what the plans need is its size.
+  void analyze_as_filled(int64_t added);
 
   PgConnection& db_;
+  int64_t filled_ = 0;  // executions the fills inserted since the store opened
+  int64_t analyze_when_filled_ = 10000;
   std::map<int64_t, Execution> held_;  // updates by id, written in id order
   std::unordered_map<DeviceKey, Open, DeviceKeyHash> open_;
 };

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pg_server.h"
+#include "pgstorage/pg_rows.h"
 #include "pgstorage/pg_store.h"
 #include "store/test_records.h"
 
@@ -111,6 +112,29 @@ TEST_F(PgRolloutBatch, AFleetChunkInsertedMidTransactionIsSeenByTheDevicesAlread
   auto open = repos.executions.unfinished_executions(d9);
   ASSERT_EQ(open.size(), 1u);
   EXPECT_EQ(open[0].job_id, "fleet");
+  repos.transactions.commit();
+}
+
+// A fill inserts a fleet's executions faster than autovacuum analyzes the
+// table: planned on the statistics of a table still empty, the timers' read of
+// what is due for a resend scanned every execution at each tick. Each time the
+// fills doubled the table it is analyzed (a small sample), within the fill's
+// own transaction, and the timers' reads use their index again.
+TEST_F(PgRolloutBatch, AFillThatDoubledTheExecutionsLeavesThemAnalyzedForTheTimersReads) {
+  auto& db = store.database().connection();
+  db.exec("INSERT INTO devices (product, device, status, status_at) "
+          "SELECT 'fleet', 'd' || lpad(i::text, 6, '0'), '{}', 1 FROM generate_series(1, 12000) i; "
+          "ANALYZE devices; ANALYZE device_versions; ANALYZE executions");
+  const std::string due = "EXPLAIN SELECT id FROM executions WHERE next_resend_at IS NOT NULL AND "
+                          "next_resend_at <= 5 ORDER BY next_resend_at LIMIT 1000";
+  Job fleet = job("fleet", "fleet");
+  repos.jobs.insert_job(fleet);
+  repos.transactions.begin();
+  EXPECT_EQ(repos.executions.insert_fleet_chunk(fleet, "", "d006000", 300), 6000);
+  EXPECT_EQ(repos.executions.insert_fleet_chunk(fleet, "d006000", std::nullopt, 300), 6000);
+  const std::string plan = pg_texts(db.query_direct(due)).front();
+  EXPECT_EQ(plan.find("Seq Scan"), std::string::npos) << plan;
+  EXPECT_GE(std::stod(column_written(store, "SELECT reltuples FROM pg_class WHERE relname = 'executions'")), 10000);
   repos.transactions.commit();
 }
 
