@@ -104,7 +104,15 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
       return MOSQ_ERR_UNKNOWN;
     }
     const bool shared_store = store.writer->cluster() != nullptr;
-    state->worker = std::make_unique<ota::Worker>(std::move(store.writer), state->options, ota::unix_ms);
+    if (!state->loop_wake.install()) {
+      mosquitto_log_printf(MOSQ_LOG_WARNING,
+                           "mosquitto_ota: signal SIGRTMIN+%d has another user: admin answers and commands wait for "
+                           "the broker's next loop pass (up to 100 ms when idle)",
+                           ota::LoopWake::kSignalAfterRtMin);
+    }
+    ota::LoopWake* wake = &state->loop_wake;
+    state->worker = std::make_unique<ota::Worker>(std::move(store.writer), state->options, ota::unix_ms,
+                                                  [wake] { wake->wake(); });
     if (shared_store) {
       try {
         ota::Worker* worker = state->worker.get();
@@ -156,6 +164,7 @@ __attribute__((visibility("default"))) int mosquitto_plugin_cleanup(void* user_d
     for (const auto& r : kRegistrations) mosquitto_callback_unregister(state->id, r.event, r.callback, r.event_data);
     state->listener.reset();
     state->worker->stop();  // commits everything accepted so far
+    state->loop_wake.uninstall();
     auto rest = state->worker->take_ready();
     ota::log_lines(rest.logs);
     if (state->worker->all_committed()) {

@@ -8,6 +8,7 @@
 
 #include "protocol/acl_rules.h"
 #include "plugin/log_budget.h"
+#include "plugin/loop_wake.h"
 #include "pgstorage/pg_listener.h"
 #include "protocol/options.h"
 #include "ota/presence.h"
@@ -31,6 +32,8 @@ struct PluginState {
   const int foreign_answer;
   // Checks each device report (its parser's buffers are kept from one to the next).
   ReportChecker checker;
+  // Wakes the broker's loop when the worker has something to publish (installed before the worker starts).
+  LoopWake loop_wake;
   std::unique_ptr<Worker> worker;
   // Queries are answered here, at once, when the worker has nothing pending:
   // a read-only connection and the broker thread's own view of who is online.

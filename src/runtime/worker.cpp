@@ -66,9 +66,11 @@ int64_t unix_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-Worker::Worker(std::unique_ptr<Store> store, const Options& options, UnixClock clock)
+Worker::Worker(std::unique_ptr<Store> store, const Options& options, UnixClock clock,
+               std::function<void()> committed_publishes)
     : options_(options),
       unix_clock_(std::move(clock)),
+      committed_publishes_(std::move(committed_publishes)),
       window_(quarter_of(options.flush_ms)),
       budget_(window_),
       max_wait_(window_),
@@ -607,6 +609,7 @@ bool Worker::commit(bool timers_due) {
   careful_ = false;
   Effects committed;
   std::swap(committed, effects_);
+  const bool publishes = !committed.publishes.empty();
   const auto took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
   if (took_ms >= 1000) {
     committed.logs.push_back({LogLevel::Info, "mosquitto_ota: a large commit took " + std::to_string(took_ms) + " ms"});
@@ -633,6 +636,7 @@ bool Worker::commit(bool timers_due) {
     ready_locked().append(std::move(committed));
   }
   committed_.notify_all();
+  if (publishes && committed_publishes_) committed_publishes_();
   const std::string upkeep_error = store_->upkeep();
   const auto now = Clock::now();
   if (!upkeep_error.empty() && (upkeep_error_logged_at_ == Clock::time_point() ||

@@ -79,7 +79,10 @@ using UnixClock = std::function<int64_t()>;
 
 class Worker {
  public:
-  Worker(std::unique_ptr<Store> store, const Options& options, UnixClock clock = unix_ms);
+  // `committed_publishes`: called on the worker thread when something to
+  // publish is ready for take_ready() (the plugin wakes the broker's loop).
+  Worker(std::unique_ptr<Store> store, const Options& options, UnixClock clock = unix_ms,
+         std::function<void()> committed_publishes = {});
   ~Worker();
 
   // Broker thread. Takes a checked report (copies it): accepted (true) only
@@ -180,6 +183,7 @@ class Worker {
   // Set before the thread starts, then read-only.
   const Options options_;
   const UnixClock unix_clock_;
+  const std::function<void()> committed_publishes_;
   const std::chrono::microseconds window_;    // F/4: group commit
   const std::chrono::microseconds budget_;    // F/4: a step; applying and committing the capacity
   const std::chrono::microseconds max_wait_;  // F/4: submit waiting for room

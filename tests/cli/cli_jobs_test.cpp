@@ -52,6 +52,8 @@ TEST_F(CliTest, CreatesAnUpgradeListsItsJobAndExecutionsAndCancelsIt) {
   EXPECT_NE(r.out.find(id + "  p1       firmware  1.1      in_progress  0/2"), std::string::npos) << r.out;
   EXPECT_NE(cli({"jobs", "--state", "completed"}).out.find("0 jobs"), std::string::npos);
 
+  // 600 a minute: the second command goes 100 ms after the first.
+  ASSERT_TRUE(eventually([&] { return get_job(id)["data"]["counts"]["sent"].GetInt64() == 2; }));
   r = cli({"job", id});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("State:           in_progress\n"), std::string::npos) << r.out;
