@@ -351,7 +351,7 @@ void Worker::run() {
     if (failed_) continue;
     const auto now = Clock::now();
     const bool timers = poked || now >= last_timers + timer_period();
-    const bool due = stopping || commit_now || !effects_.empty() || now >= commit_due();
+    const bool due = stopping || commit_now || !effects_.empty() || answer_awaited_ || now >= commit_due();
     if (timers || (open_ && due)) {
       commit(timers);
       if (timers) last_timers = now;
@@ -461,6 +461,7 @@ void Worker::apply(std::vector<Queued>& work) {
     }
     const auto now = Clock::now();
     if (applied == Applied::Done && report && effects_.publishes.size() > publishes_before) txn_.back().moved = true;
+    if (applied == Applied::Done && std::holds_alternative<AdminRequest>(txn_.back().event)) answer_awaited_ = true;
     if (applied == Applied::RolledBack) {
       // The transaction was rolled back to drop that event: the ones before it
       // are applied again, one savepoint each, then the rest.
@@ -607,6 +608,7 @@ bool Worker::commit(bool timers_due) {
   txn_.clear();
   txn_work_ = {};
   careful_ = false;
+  answer_awaited_ = false;
   Effects committed;
   std::swap(committed, effects_);
   const bool publishes = !committed.publishes.empty();
@@ -656,6 +658,7 @@ void Worker::store_failed(const std::exception& e, std::vector<Queued>&& unappli
   }
   open_ = false;
   careful_ = false;
+  answer_awaited_ = false;
   txn_work_ = {};
   effects_ = Effects();  // made again when the events are applied again
   std::move(txn_.begin(), txn_.end(), std::back_inserter(retry_));

@@ -204,6 +204,9 @@ class Worker {
   std::vector<Queued> txn_;      // the events applied in it, kept until committed
   bool careful_ = false;         // an event failed in it: the rest go one savepoint each
   Clock::duration txn_work_{};   // time spent applying them
+  // An admin request was applied in it: committed at once, even with nothing
+  // to publish yet (a broker that does not lead relays it; the leader answers).
+  bool answer_awaited_ = false;
   Effects effects_;              // what it will publish once committed
   // Worker thread only: the store cannot write.
   std::vector<Queued> retry_;  // accepted events waiting for it
