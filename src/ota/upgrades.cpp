@@ -484,9 +484,7 @@ void Upgrades::tick(int64_t now, Effects& out, std::chrono::steady_clock::time_p
       }
     }
     const bool scanned = j->spec.max_per_minute || paced_jobs_.count(j->id);
-    if (j->state == JobState::InProgress && scanned && !j->expired(now) && !over()) {
-      send_rate_limited(*j, now, out, deadline);
-    }
+    if (j->state == JobState::InProgress && scanned && !j->expired(now)) send_rate_limited(*j, now, out, deadline);
   }
 }
 
