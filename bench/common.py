@@ -53,7 +53,10 @@ class Broker:
             "user root",
         ]
         if noop_mode:
-            lines += [f"plugin {NOOP_PLUGIN}", f"plugin_opt_mode {noop_mode}"]
+            mode, _, thread = noop_mode.partition("+")
+            lines += [f"plugin {NOOP_PLUGIN}", f"plugin_opt_mode {mode}"]
+            if thread:
+                lines.append(f"plugin_opt_thread {thread}")
         elif with_plugin:
             store = f"plugin_opt_db_url {db_url}" if db_url else f"plugin_opt_db_path {self.db}"
             lines += [f"plugin {plugin_path or PLUGIN}", store, "plugin_opt_admin_usernames admin",

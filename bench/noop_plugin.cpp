@@ -18,7 +18,12 @@
 #include <mosquitto_plugin.h>
 #include <rapidjson/document.h>
 
+#include <sched.h>
+
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <thread>
 
 #include "../src/plugin/api_version.h"
 
@@ -29,6 +34,19 @@ bool g_parse = false;
 
 // Members seen by the parse mode: a result the compiler must keep, so the parse stays.
 volatile unsigned long g_members = 0;
+
+// plugin_opt_thread shared|unshared: one idle thread, as a plugin with a worker has
+// (unshared: the thread gives up sharing the broker's file descriptor table).
+std::thread g_thread;
+std::mutex g_mutex;
+std::condition_variable g_stop_cv;
+bool g_stop = false;
+
+void idle_thread(bool unshared) {
+  if (unshared) unshare(CLONE_FILES);
+  std::unique_lock<std::mutex> lock(g_mutex);
+  g_stop_cv.wait(lock, [] { return g_stop; });
+}
 
 int on_acl_check(int, void*, void*) { return MOSQ_ERR_SUCCESS; }
 
@@ -53,6 +71,11 @@ __attribute__((visibility("default"))) int mosquitto_plugin_version(int supporte
 __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void**,
                                                                  struct mosquitto_opt* opts, int opt_count) {
   for (int i = 0; i < opt_count; ++i) {
+    if (strcmp(opts[i].key, "thread") == 0 && opts[i].value) {
+      const bool unshared = strcmp(opts[i].value, "unshared") == 0;
+      g_thread = std::thread(idle_thread, unshared);
+      continue;
+    }
     if (strcmp(opts[i].key, "mode") != 0) continue;
     const char* mode = opts[i].value ? opts[i].value : "";
     if (strcmp(mode, "parse") == 0) {
@@ -75,6 +98,14 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
 __attribute__((visibility("default"))) int mosquitto_plugin_cleanup(void*, struct mosquitto_opt*, int) {
   mosquitto_callback_unregister(g_id, MOSQ_EVT_ACL_CHECK, on_acl_check, nullptr);
   mosquitto_callback_unregister(g_id, MOSQ_EVT_MESSAGE, on_message, nullptr);
+  if (g_thread.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(g_mutex);
+      g_stop = true;
+    }
+    g_stop_cv.notify_one();
+    g_thread.join();
+  }
   return MOSQ_ERR_SUCCESS;
 }
 
