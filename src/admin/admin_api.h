@@ -59,8 +59,6 @@ inline constexpr size_t kMaxAdminRequestBytes = 16u << 20;
 inline constexpr size_t kMaxAdminCommands = 100;           // per request
 inline constexpr size_t kMaxAdminResponseBytes = 4u << 20;  // one response payload
 inline constexpr size_t kMaxAdminWorkBytes = 16u << 20;     // answers built for one request
-// The work a request answered on the broker thread may do; more goes to the worker.
-inline constexpr size_t kQuickAdminWorkBytes = 256u << 10;
 
 // Makes each command of a request atomic: a command that fails leaves nothing
 // it wrote or queued to send (the worker implements it with a savepoint).

@@ -10,7 +10,7 @@ namespace ota {
 struct AdminCommand {
   const char* name;
   AdminHandler handler;
-  bool writes;  // changes state: run only on the worker, never from the read-only connection
+  bool writes;  // changes state: a barrier, reports wait for it
 };
 
 // The command of that name, or null.

@@ -189,7 +189,7 @@ void PgConnection::fail(PGresult* result, const std::string& what) const {
 
 PgResult PgConnection::exec(const std::string& sql) {
   flush_before(sql);
-  return once_more_if_lost([&] {
+  return on_live_connection([&] {
     PGresult* r = PQexec(conn_, sql.c_str());
     if (!ok(r)) fail(r, "statement failed");
     return PgResult(r);
@@ -251,7 +251,7 @@ PgResult PgConnection::run_direct(const std::string& sql, const std::vector<PgVa
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  return once_more_if_lost([&] {
+  return on_live_connection([&] {
     const std::string& name = prepared(sql);
     PGresult* r = PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
                                  nullptr, 0);

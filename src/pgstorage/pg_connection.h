@@ -134,10 +134,6 @@ class PgConnection {
   // Which server session this is: one more at each reconnection (what a
   // session held, such as an advisory lock, stayed with the old one).
   uint64_t session_number() const { return sessions_; }
-  // For a connection that only reads (the broker thread's): a statement that
-  // finds the connection lost (the server restarted since the last one) is
-  // run once more on a new connection.
-  void retry_reads_once() { retry_reads_once_ = true; }
 
  private:
   [[noreturn]] void fail(PGresult* result, const std::string& what) const;
@@ -146,17 +142,10 @@ class PgConnection {
   void flush_before(const std::string& sql);
   void set_up_session();
   // Runs `statement` on a live connection (outside a transaction, a lost one
-  // is replaced first); a read that finds it lost meanwhile runs once more.
+  // is replaced first).
   template <typename Statement>
-  PgResult once_more_if_lost(const Statement& statement) {
+  PgResult on_live_connection(const Statement& statement) {
     if (!in_transaction_) reconnect_if_lost();
-    if (!retry_reads_once_) return statement();
-    try {
-      return statement();
-    } catch (const PgError&) {
-      if (!lost()) throw;
-    }
-    reconnect_if_lost();  // the server restarted since the last read
     return statement();
   }
 
@@ -170,7 +159,6 @@ class PgConnection {
   std::vector<SessionStatement> session_;
   void run_session_statement(const SessionStatement& statement);
   bool in_transaction_ = false;
-  bool retry_reads_once_ = false;
   uint64_t sessions_ = 1;
   struct Buffer {
     PgBuffer* buffer;

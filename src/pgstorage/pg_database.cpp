@@ -6,11 +6,6 @@ namespace ota {
 
 PgDatabase::PgDatabase(const std::string& url) : db_(url), schema_version_(pg_migrate(db_)) {}
 
-PgDatabase::PgDatabase(const std::string& url, ReadOnly) : db_(url), schema_version_(pg_schema_version(db_)) {
-  db_.on_connect("SET default_transaction_read_only = on");
-  db_.retry_reads_once();
-}
-
 namespace {
 
 // Whatever happens to the COMMIT or ROLLBACK, the transaction is over, and

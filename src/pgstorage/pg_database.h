@@ -17,9 +17,6 @@ class PgDatabase : public Transactions {
  public:
   // Connects to `url` and migrates the database; throws PgError.
   explicit PgDatabase(const std::string& url);
-  // A second connection that only reads (the broker thread's), to a database a writer migrated.
-  struct ReadOnly {};
-  PgDatabase(const std::string& url, ReadOnly);
 
   int schema_version() const { return schema_version_; }
   PgConnection& connection() { return db_; }

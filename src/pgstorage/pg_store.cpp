@@ -1,6 +1,5 @@
 #include "pgstorage/pg_store.h"
 
-#include "pgstorage/pg_migrate.h"
 #include "pgstorage/pg_url.h"
 
 namespace ota {
@@ -23,16 +22,5 @@ PgStore::PgStore(const std::string& url, int progress_history)
     database_.connection().on_connect(setting);
   }
 }
-
-PgStore::PgStore(const std::string& url, ReadOnly)
-    : name_(redacted_url(url)),
-      database_(url, PgDatabase::ReadOnly{}),
-      devices_(database_.connection()),
-      progress_(database_.connection()),
-      jobs_(database_.connection()),
-      executions_(database_.connection()),
-      history_(database_.connection()),
-      admin_requests_(database_.connection()),
-      cluster_(database_.connection()) {}
 
 }  // namespace ota

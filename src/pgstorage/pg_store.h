@@ -21,9 +21,6 @@ class PgStore : public Store {
   // Connects to `url` (postgresql://user@host:port/db) and migrates the
   // database; throws PgError. Each device keeps its last `progress_history` progress reports.
   explicit PgStore(const std::string& url, int progress_history = kDefaultProgressHistory);
-  // A read-only connection to a database a writer already opened.
-  struct ReadOnly {};
-  PgStore(const std::string& url, ReadOnly);
 
   Repositories repositories() override {
     return {database_, devices_, progress_, jobs_, executions_, history_, admin_requests_};

@@ -245,24 +245,9 @@ int on_control(int, void* event_data, void* user_data) {
       deliver_effects(st, std::move(out));
       return MOSQ_ERR_SUCCESS;
     }
-    if (st.reader && st.worker->idle() && !parsed(request).writes()) {
-      // Everything accepted so far is committed: answer from the read-only
-      // connection now, instead of at the broker's next tick, unless it would
-      // hold the broker thread longer than a small budget of work allows.
-      Effects out;
-      AdminContext ctx{*st.reader, nullptr, st.presence, unix_ms(), out};
-      ctx.work_left = kQuickAdminWorkBytes;
-      ctx.caller = {request.username, request.client_id};
-      ctx.options = &st.options;
-      std::string answer = handle_admin_request(ctx, parsed(request));
-      if (!ctx.work_ran_out) {
-        out.publishes.push_back(Outgoing{"", request.response_topic, std::move(answer), 1,
-                                         std::move(request.correlation_data)});
-        deliver_effects(st, std::move(out));
-        return MOSQ_ERR_SUCCESS;
-      }
-    }
-    st.worker->submit(std::move(request));  // ordered after what is pending; answered once committed
+    // Answered by the worker, after what is pending: the broker thread keeps
+    // no database connection (runtime/files_apart.h).
+    st.worker->submit(std::move(request));
     return MOSQ_ERR_SUCCESS;
   });
 }

@@ -10,11 +10,14 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <stdexcept>
 
 #include "plugin/api_version.h"
 #include "plugin/broker_config.h"
 #include "plugin/plugin_state.h"
 #include "pgstorage/pg_cluster.h"
+#include "pgstorage/pg_listener.h"
 #include "plugin/store_opening.h"
 
 namespace {
@@ -96,41 +99,54 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
       parsed.options.broker_id = default_broker_id();
     }
     auto state = std::make_unique<ota::PluginState>(parsed.options);
-    ota::OpenedStore store;
-    try {
-      store = ota::open_store(state->options);
-    } catch (const std::exception& e) {
-      mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: %s", e.what());
-      return MOSQ_ERR_UNKNOWN;
-    }
-    const bool shared_store = store.writer->cluster() != nullptr;
     if (!state->loop_wake.install()) {
       mosquitto_log_printf(MOSQ_LOG_WARNING,
                            "mosquitto_ota: signal SIGRTMIN+%d has another user: admin answers and commands wait for "
                            "the broker's next loop pass (up to 100 ms when idle)",
                            ota::LoopWake::kSignalAfterRtMin);
     }
-    ota::LoopWake* wake = &state->loop_wake;
-    state->worker = std::make_unique<ota::Worker>(std::move(store.writer), state->options, ota::unix_ms,
-                                                  [wake] { wake->wake(); });
-    if (shared_store) {
-      try {
-        ota::Worker* worker = state->worker.get();
-        state->listener = std::make_unique<ota::PgListener>(
-            state->options.db_url, std::vector<std::string>{ota::kPgInboxChannel, ota::kPgOutboxChannel},
-            [worker](const std::string& channel) { worker->poke_for(channel == ota::kPgInboxChannel); });
-      } catch (const std::exception& e) {
-        mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: cannot use database %s (plugin_opt_db_url): %s",
-                             store.where.c_str(), e.what());
-        return MOSQ_ERR_UNKNOWN;
+    // Opened by the worker, on its thread, in a file table of its own
+    // (runtime/files_apart.h), and closed there: nothing of it may be left to
+    // this thread, not even on an error. Its where and schema version are for the log.
+    ota::OpenedStore store;
+    bool shared_store = false;
+    auto open = [&store, &shared_store, &options = state->options](ota::Worker& worker) {
+      ota::Worker::Opened opened;
+      ota::OpenedStore s = ota::open_store(options);
+      opened.store = std::move(s.writer);
+      store.where = s.where;
+      store.schema_version = s.schema_version;
+      if (opened.store->cluster()) {
+        shared_store = true;
+        try {
+          // Wakes the worker when another broker has something for this one.
+          opened.beside = std::make_shared<ota::PgListener>(
+              options.db_url, std::vector<std::string>{ota::kPgInboxChannel, ota::kPgOutboxChannel},
+              [&worker](const std::string& channel) { worker.poke_for(channel == ota::kPgInboxChannel); });
+        } catch (const std::exception& e) {
+          throw std::runtime_error("cannot use database " + store.where + " (plugin_opt_db_url): " + e.what());
+        }
       }
+      return opened;
+    };
+    ota::LoopWake* wake = &state->loop_wake;
+    try {
+      state->worker = std::make_unique<ota::Worker>(open, state->options, ota::unix_ms, [wake] { wake->wake(); });
+    } catch (const std::exception& e) {
+      mosquitto_log_printf(MOSQ_LOG_ERR, "mosquitto_ota: %s", e.what());
+      return MOSQ_ERR_UNKNOWN;
+    }
+    if (!state->worker->files_apart()) {
+      mosquitto_log_printf(MOSQ_LOG_NOTICE,
+                           "mosquitto_ota: the system refused the worker a file table of its own (unshare): "
+                           "every message costs the broker thread a little more");
+    }
+    if (shared_store) {
       mosquitto_log_printf(MOSQ_LOG_INFO,
                            "mosquitto_ota: broker %s may share the database with other brokers; one leads, each "
                            "heartbeats (timeout %d s)",
                            state->options.broker_id.c_str(), state->options.broker_timeout_seconds);
     }
-    state->read_connection = std::move(store.reader);
-    if (state->read_connection) state->reader.emplace(state->read_connection->repositories().readers());
     state->id = identifier;
     for (const auto& r : kRegistrations) {
       if (mosquitto_callback_register(identifier, r.event, r.callback, r.event_data, state.get()) != MOSQ_ERR_SUCCESS) {
@@ -162,8 +178,7 @@ __attribute__((visibility("default"))) int mosquitto_plugin_cleanup(void* user_d
   if (!state) return MOSQ_ERR_SUCCESS;
   try {
     for (const auto& r : kRegistrations) mosquitto_callback_unregister(state->id, r.event, r.callback, r.event_data);
-    state->listener.reset();
-    state->worker->stop();  // commits everything accepted so far
+    state->worker->stop();  // commits everything accepted so far; ends the PostgreSQL listener first
     state->loop_wake.uninstall();
     auto rest = state->worker->take_ready();
     ota::log_lines(rest.logs);

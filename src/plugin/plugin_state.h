@@ -9,7 +9,6 @@
 #include "protocol/acl_rules.h"
 #include "plugin/log_budget.h"
 #include "plugin/loop_wake.h"
-#include "pgstorage/pg_listener.h"
 #include "protocol/options.h"
 #include "ota/presence.h"
 #include "protocol/reports.h"
@@ -34,16 +33,11 @@ struct PluginState {
   ReportChecker checker;
   // Wakes the broker's loop when the worker has something to publish (installed before the worker starts).
   LoopWake loop_wake;
+  // The only user of the store; it opens it, on its own thread.
   std::unique_ptr<Worker> worker;
-  // Queries are answered here, at once, when the worker has nothing pending:
-  // a read-only connection and the broker thread's own view of who is online.
-  std::unique_ptr<Store> read_connection;  // read-only; none on a database brokers may share
-  std::optional<StoreReaders> reader;  // read_connection's readers: all the broker thread may touch
+  // Which client ids hold a session of each device: a command decided by the
+  // worker goes only to a client that still does.
   Presence presence;
-  // Brokers sharing a PostgreSQL database (no reader then: every admin request
-  // goes to the worker, the leader answering it): wakes the worker when
-  // another broker has something for this one.
-  std::unique_ptr<PgListener> listener;
   mosquitto_plugin_id_t* id = nullptr;
   // Device logins and the sessions proven authenticated, by the broker's client object.
   Sessions sessions;

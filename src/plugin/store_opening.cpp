@@ -16,8 +16,6 @@ OpenedStore open_postgresql(const Options& options) {
     auto writer = std::make_unique<PgStore>(options.db_url, options.progress_history);
     s.schema_version = writer->schema_version();
     s.writer = std::move(writer);
-    // No reader: brokers that may share the database send every admin
-    // request to the worker (only the leader knows who is online fleet-wide).
   } catch (const std::exception& e) {
     // PgError's messages show URLs without their password already.
     throw std::runtime_error("cannot use database " + s.where + " (plugin_opt_db_url): " +
@@ -36,7 +34,6 @@ OpenedStore open_sqlite(const Options& options) {
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot use database " + options.db_path + " (plugin_opt_db_path): " + e.what());
   }
-  s.reader = std::make_unique<SqliteStore>(options.db_path, SqliteStore::ReadOnly{});
   return s;
 }
 

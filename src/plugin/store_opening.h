@@ -1,7 +1,6 @@
 #pragma once
 // Opens the store the options name: the SQLite file at plugin_opt_db_path, or
-// the PostgreSQL database at plugin_opt_db_url. The worker gets the writer;
-// the broker thread a second, read-only connection.
+// the PostgreSQL database at plugin_opt_db_url, for the worker, on its thread.
 #include <memory>
 #include <string>
 
@@ -12,7 +11,6 @@ namespace ota {
 
 struct OpenedStore {
   std::unique_ptr<Store> writer;
-  std::unique_ptr<Store> reader;
   int schema_version = 0;
   // For the log: the file, or the URL without its password.
   std::string where;

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <iterator>
 #include <utility>
 
 #include "admin/admin_api.h"
 #include "runtime/cluster_node.h"
+#include "runtime/files_apart.h"
 #include "store/store_error.h"
 
 namespace ota {
@@ -66,25 +68,76 @@ int64_t unix_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-Worker::Worker(std::unique_ptr<Store> store, const Options& options, UnixClock clock,
-               std::function<void()> committed_publishes)
+Worker::Worker(const Options& options, UnixClock clock, std::function<void()> committed_publishes)
     : options_(options),
       unix_clock_(std::move(clock)),
       committed_publishes_(std::move(committed_publishes)),
       window_(quarter_of(options.flush_ms)),
       budget_(window_),
       max_wait_(window_),
-      store_(std::move(store)),
-      transactions_(store_->repositories().transactions),
-      applier_(applier_for(*store_, options_)),
-      capacity_(current_capacity()) {
+      capacity_(0) {}
+
+Worker::Worker(std::unique_ptr<Store> store, const Options& options, UnixClock clock,
+               std::function<void()> committed_publishes)
+    : Worker(options, std::move(clock), std::move(committed_publishes)) {
+  store_ = std::move(store);
+  attach_store();
+  start();
+}
+
+Worker::Worker(Opener open, const Options& options, UnixClock clock, std::function<void()> committed_publishes)
+    : Worker(options, std::move(clock), std::move(committed_publishes)) {
+  // The promise is the thread's: it may still be in set_value() when get() returns here.
+  std::promise<void> opened;
+  std::future<void> done = opened.get_future();
+  thread_ = std::thread([this, open = std::move(open), opened = std::move(opened)]() mutable {
+    files_apart_ = leave_shared_files();
+    try {
+      Opened o = open(*this);
+      store_ = std::move(o.store);
+      beside_ = std::move(o.beside);
+      attach_store();
+    } catch (...) {
+      beside_.reset();
+      applier_.reset();
+      store_.reset();
+      opened.set_exception(std::current_exception());
+      return;
+    }
+    opened.set_value();
+    run();
+    // Opened in this thread's file table: closed in it (a descriptor's number
+    // is another file, or none, on the broker thread). The listener first: it pokes the applier.
+    beside_.reset();
+    applier_.reset();
+    store_.reset();
+  });
+  pthread_setname_np(thread_.native_handle(), "ota-worker");  // named in top, perf and gdb
+  try {
+    done.get();
+  } catch (...) {
+    thread_.join();
+    throw;
+  }
+}
+
+void Worker::attach_store() {
+  transactions_ = &store_->repositories().transactions;
+  applier_ = applier_for(*store_, options_);
   applier_->set_step_budget(budget_ / 2);  // a fill chunk's rows are committed in the same step
+  {
+    MutexLock lock(mutex_);
+    capacity_ = current_capacity();
+  }
   pace_sends();
   const std::string upkeep_error = store_->upkeep();  // SQLite: the checkpoints start before the first commit
   if (!upkeep_error.empty()) {
     MutexLock lock(mutex_);
     ready_locked().logs.push_back({LogLevel::Warning, "mosquitto_ota: " + upkeep_error});
   }
+}
+
+void Worker::start() {
   thread_ = std::thread([this] { run(); });
   pthread_setname_np(thread_.native_handle(), "ota-worker");  // named in top, perf and gdb
 }
@@ -374,7 +427,7 @@ void Worker::say_goodbye() {
   if (!store_->cluster()) return;  // only brokers sharing a store have something to say
   try {
     if (!open_) {
-      transactions_.begin();
+      transactions_->begin();
       open_ = true;
     }
     applier_->stopping(unix_clock_(), effects_);
@@ -486,7 +539,7 @@ void Worker::apply(std::vector<Queued>& work) {
 
 void Worker::begin_for(const std::vector<Queued>& work, size_t from) {
   if (!open_) {
-    transactions_.begin();
+    transactions_->begin();
     open_ = true;
   }
   std::vector<const Event*> events;
@@ -497,14 +550,14 @@ void Worker::begin_for(const std::vector<Queued>& work, size_t from) {
 
 Worker::Applied Worker::apply_one(Queued& item, int64_t now_ms) {
   if (!open_) {
-    transactions_.begin();
+    transactions_->begin();
     open_ = true;
   }
   const size_t publishes = effects_.publishes.size();
   const size_t logs = effects_.logs.size();
   auto failed = [&](const std::exception& e) {
     if (careful_) {
-      transactions_.rollback_to();
+      transactions_->rollback_to();
       effects_.publishes.resize(publishes);
       effects_.logs.resize(logs);
       applier_->resync();
@@ -513,7 +566,7 @@ Worker::Applied Worker::apply_one(Queued& item, int64_t now_ms) {
     }
     // No savepoint (they cost as much as the event itself): the whole
     // transaction goes back, and the caller applies its events again.
-    transactions_.rollback();
+    transactions_->rollback();
     open_ = false;
     effects_ = Effects();
     txn_work_ = {};
@@ -522,10 +575,10 @@ Worker::Applied Worker::apply_one(Queued& item, int64_t now_ms) {
     drop(item, e);
     return Applied::RolledBack;
   };
-  if (careful_) transactions_.savepoint();
+  if (careful_) transactions_->savepoint();
   try {
     applier_->handle(item.event, now_ms, effects_);
-    if (careful_) transactions_.release();
+    if (careful_) transactions_->release();
   } catch (const StoreError& e) {
     if (e.storage_fault()) throw;
     return failed(e);
@@ -551,7 +604,7 @@ void Worker::run_timers() {
   const size_t publishes = effects_.publishes.size();
   const size_t logs = effects_.logs.size();
   auto undo = [&](const std::exception& e) {
-    transactions_.rollback_to();
+    transactions_->rollback_to();
     effects_.publishes.resize(publishes);
     effects_.logs.resize(logs);
     applier_->resync();
@@ -559,10 +612,10 @@ void Worker::run_timers() {
     ready_locked().logs.push_back({LogLevel::Error, std::string("mosquitto_ota: timers failed, nothing of them kept: ") +
                                                 e.what()});
   };
-  transactions_.savepoint();
+  transactions_->savepoint();
   try {
     applier_->tick(unix_clock_(), effects_, Clock::now() + budget_);
-    transactions_.release();
+    transactions_->release();
   } catch (const StoreError& e) {
     if (e.storage_fault()) throw;
     undo(e);
@@ -577,13 +630,13 @@ bool Worker::commit(bool timers_due) {
   Clock::duration took{};
   try {
     if (!open_) {
-      transactions_.begin();
+      transactions_->begin();
       open_ = true;
     }
     if (timers_due) run_timers();
     applier_->before_commit(effects_);
     const auto started = Clock::now();
-    transactions_.commit();
+    transactions_->commit();
     open_ = false;
     took = Clock::now() - started;
   } catch (const std::exception& e) {
@@ -652,7 +705,7 @@ bool Worker::commit(bool timers_due) {
 
 void Worker::store_failed(const std::exception& e, std::vector<Queued>&& unapplied) {
   try {
-    transactions_.rollback();
+    transactions_->rollback();
   } catch (const std::exception&) {
     // SQLite may have rolled the transaction back itself.
   }

@@ -83,7 +83,25 @@ class Worker {
   // publish is ready for take_ready() (the plugin wakes the broker's loop).
   Worker(std::unique_ptr<Store> store, const Options& options, UnixClock clock = unix_ms,
          std::function<void()> committed_publishes = {});
+
+  // What a worker opens on its own thread: the store, and anything started
+  // beside it (PostgreSQL's listener, which pokes the worker), ended there
+  // too, first, when the worker stops.
+  struct Opened {
+    std::unique_ptr<Store> store;
+    std::shared_ptr<void> beside;
+  };
+  using Opener = std::function<Opened(Worker&)>;
+  // The plugin's worker: its thread leaves the broker thread's file
+  // descriptor table (runtime/files_apart.h), then opens the store; the
+  // store is closed on that thread when it stops. Throws what `open` threw.
+  Worker(Opener open, const Options& options, UnixClock clock = unix_ms,
+         std::function<void()> committed_publishes = {});
   ~Worker();
+
+  // Built with an Opener: whether the worker's thread has a file table of
+  // its own (false: the system refused, it shares the broker thread's).
+  bool files_apart() const { return files_apart_; }
 
   // Broker thread. Takes a checked report (copies it): accepted (true) only
   // when it will be committed within flush_ms; false: refused (the store is
@@ -148,6 +166,13 @@ class Worker {
   int64_t room_ = 0;
   size_t bytes_room_ = 0;
 
+  // The constant part of both constructors.
+  Worker(const Options& options, UnixClock clock, std::function<void()> committed_publishes);
+  // Gives the worker store_ (on the thread that opened it).
+  void attach_store() EXCLUDES(mutex_);
+  // Starts the thread on a store given by the caller.
+  void start();
+
   // Worker thread.
   void run() EXCLUDES(mutex_);
   int64_t current_capacity() const;
@@ -189,7 +214,8 @@ class Worker {
   const std::chrono::microseconds max_wait_;  // F/4: submit waiting for room
   // Worker thread only (the constructor, and stop() once the thread ended, aside).
   std::unique_ptr<Store> store_;
-  Transactions& transactions_;
+  Transactions* transactions_ = nullptr;  // store_'s
+  std::shared_ptr<void> beside_;          // Opened::beside, with an Opener
   // The Engine, or a ClusterNode when brokers share the store.
   std::unique_ptr<Applier> applier_;
   // What plain events, transitions and commits cost. While a rollout is
@@ -254,6 +280,7 @@ class Worker {
   Clock::time_point refusals_logged_at_ GUARDED_BY(mutex_);
   uint64_t refused_unlogged_ GUARDED_BY(mutex_) = 0;
   Stats stats_ GUARDED_BY(mutex_);
+  bool files_apart_ = false;  // written by the thread before the Opener constructor returns
   std::thread thread_;  // started last, in the constructor; joined by stop()
 };
 

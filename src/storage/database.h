@@ -28,8 +28,8 @@ class Database : public Transactions {
   // written; throws SqliteError with a message fit for the broker log, e.g. when
   // the file is read-only to this process or the database is from a newer plugin.
   explicit Database(const std::string& path);
-  // A second, read-only connection to a database the writer already opened: it
-  // answers queries on the broker thread (reads through mmap, never writes).
+  // A second, read-only connection to a database the writer already opened
+  // (reads through mmap, never writes): tests watch the commits with it.
   struct ReadOnly {};
   Database(const std::string& path, ReadOnly);
 

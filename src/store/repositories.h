@@ -4,9 +4,9 @@
 // a backend (src/storage/ for SQLite) implements these, and the backend contract
 // tests (tests/unit/store/) hold any backend to the same behaviour.
 //
-// Each repository comes in two parts: a Reader, which only reads (what the
-// broker thread is given, on a read-only connection), and the repository,
-// which also writes (the worker thread's, inside its transaction).
+// Each repository comes in two parts: a Reader, which only reads (what admin
+// queries are given), and the repository, which also writes (the OTA flow's,
+// inside the worker's transaction).
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -181,7 +181,7 @@ class AdminRequestRepository {
   virtual void forget_before(int64_t ms) = 0;
 };
 
-// What the broker thread may read.
+// What admin queries read.
 struct StoreReaders {
   DeviceReader& devices;
   ProgressReader& progress;

@@ -1,5 +1,10 @@
 // Loading the plugin into the stock broker, and refusing bad configuration.
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
 
 #include "fixture.h"
 
@@ -50,6 +55,53 @@ TEST(PluginLoad, PerListenerSettingsIsReportedLoudly) {
   BrokerProcess broker(dir.path(), config);
   ASSERT_TRUE(broker.start()) << broker.log();
   EXPECT_TRUE(broker.wait_for_log("per_listener_settings is true")) << broker.log();
+}
+
+// What each thread's file descriptor table holds: thread name -> the files its descriptors name.
+std::map<std::string, std::vector<std::string>> files_by_thread(int pid) {
+  std::map<std::string, std::vector<std::string>> out;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+    std::string name;
+    std::getline(std::ifstream(task.path() / "comm"), name);
+    std::error_code ec;
+    for (const auto& fd : std::filesystem::directory_iterator(task.path() / "fd", ec)) {
+      out[name].push_back(std::filesystem::read_symlink(fd.path(), ec).string());
+    }
+  }
+  return out;
+}
+
+bool any_starts_with(const std::vector<std::string>& files, const std::string& prefix) {
+  for (const auto& f : files) {
+    if (f.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+// runtime/files_apart.h: the broker thread keeps a descriptor table of its own
+// (Linux then skips a reference count on every socket call), and the worker's
+// holds none of the broker's sockets or files (it would keep them open).
+using FilesApart = BrokerTest;
+
+TEST_F(FilesApart, TheWorkerKeepsItsFilesApartFromTheBrokerThread) {
+  auto& lamp = device("p1/d7");
+  auto files = files_by_thread(broker->pid());
+  ASSERT_TRUE(files.count("mosquitto") && files.count("ota-worker") && files.count("ota-checkpoint"));
+  const auto& broker_thread = files["mosquitto"];
+  EXPECT_TRUE(any_starts_with(broker_thread, "socket:"));
+  EXPECT_FALSE(any_starts_with(broker_thread, broker->db_path())) << "the broker thread holds the database";
+  for (const char* thread : {"ota-worker", "ota-checkpoint"}) {
+    EXPECT_TRUE(any_starts_with(files[thread], broker->db_path())) << thread;
+    EXPECT_FALSE(any_starts_with(files[thread], "socket:")) << thread << " holds a socket";
+    EXPECT_FALSE(any_starts_with(files[thread], dir.path() + "/broker.log")) << thread << " holds the log";
+  }
+  EXPECT_EQ(broker->log().find("file table of its own"), std::string::npos) << broker->log();
+  // And the store works: a report is stored, a query answered.
+  ASSERT_EQ(lamp.publish("update_status/p1/d7/m1", R"({"firmware_ver":"1.0"})"), 0);
+  auto r = get_device("p1", "d7");
+  ASSERT_TRUE(r.HasMember("data")) << to_string(r);
+  EXPECT_STREQ(r["data"]["status"]["firmware_ver"].GetString(), "1.0");
 }
 
 }  // namespace

@@ -62,6 +62,7 @@ class BrokerProcess {
   void stop();   // SIGTERM, then waits for the exit
   void kill9();  // SIGKILL, then waits
   bool running() const { return pid_ > 0; }
+  int pid() const { return pid_; }
   int exit_status() const { return exit_status_; }
 
   int port() const { return port_; }

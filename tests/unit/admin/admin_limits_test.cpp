@@ -154,19 +154,6 @@ TEST_F(LargeStatuses, ARequestBuildsAtMostItsWorkBudgetOfAnswers) {
   EXPECT_EQ(too_large + too_much_work, 100);
 }
 
-TEST_F(LargeStatuses, TheBrokerThreadsSmallWorkBudgetTellsWhatMustGoToTheWorker) {
-  auto quick = [&](const std::string& request) {
-    AdminContext ctx{store.readers(), nullptr, presence, now, out};
-    ctx.work_left = kQuickAdminWorkBytes;
-    handle_admin_request(ctx, request);
-    return !ctx.work_ran_out;
-  };
-  EXPECT_TRUE(quick(request_of(R"({"command":"getDevice","product":"lamp","device":"big001"})", 10)));
-  EXPECT_TRUE(quick(request_of(R"({"command":"listDevices","product":"lamp","limit":10})", 1)));
-  EXPECT_FALSE(quick(request_of(R"({"command":"listDevices","product":"lamp","limit":100})", 1)));
-  EXPECT_FALSE(quick(request_of(R"({"command":"getDevice","product":"lamp","device":"big001"})", 100)));
-}
-
 TEST_F(AdminLimits, CommandWhoseCorrelationDataLeavesNoRoomDoesNotRun) {
   std::string huge(kMaxAdminResponseBytes, 'c');
   std::string command = std::string(kCreate).insert(1, "\"correlationData\":\"" + huge + "\",");

@@ -262,7 +262,7 @@ TEST(PgBatch, TheWorkerKeepsABatchThatCannotBeWrittenAndCommitsItOnceItCan) {
   }));
   worker.stop();
   EXPECT_TRUE(worker.all_committed());
-  PgStore reader(url, PgStore::ReadOnly{});
+  PgStore reader(url);
   EXPECT_EQ(reader.readers().progress.recent_progress({"lamp", "d1"}, 10).size(), 2u);
 }
 

@@ -32,14 +32,6 @@ TEST(PgDatabase, AFreshDatabaseIsMigratedOnceAndEachMigrationRecorded) {
   EXPECT_EQ(count(again.connection(), "SELECT COUNT(*) FROM schema_version"), latest);
   EXPECT_EQ(again.connection().query("SELECT name FROM schema_version WHERE version = 1").text_at(0, 0),
             pg_migrations()[0].name);
-  PgDatabase reader(url, PgDatabase::ReadOnly{});
-  EXPECT_EQ(reader.schema_version(), latest);
-  try {
-    reader.connection().query("INSERT INTO admin_requests (key, response, at) VALUES ('k', '', 0)");
-    FAIL() << "the reader wrote";
-  } catch (const PgError& e) {
-    EXPECT_EQ(e.sqlstate, "25006");  // read_only_sql_transaction
-  }
 }
 
 TEST(PgDatabase, OpenersThatStartTogetherWaitForTheLockAndMigrateOnce) {
@@ -155,19 +147,6 @@ TEST(PgDatabase, ALostConnectionFailsItsTransactionAndTheNextOneConnectsAgain) {
   db.connection().query("INSERT INTO t VALUES ($1::integer)", 3);
   db.commit();
   EXPECT_EQ(killer.query("SELECT string_agg(x::text, ',') FROM t").text_at(0, 0), "3");
-}
-
-// The broker thread's reader: a read that finds the server restarted since the
-// last one is answered over a new connection, not failed.
-TEST(PgDatabase, AReaderReadsOnOverANewConnection) {
-  const std::string url = test_pg_server().create_database();
-  PgDatabase writer(url);
-  PgDatabase reader(url, PgDatabase::ReadOnly{});
-  EXPECT_EQ(reader.connection().query("SELECT $1::integer", 1).int_at(0, 0), 1);
-  PgConnection killer(url);
-  terminate(killer, reader.connection());
-  EXPECT_EQ(reader.connection().query("SELECT $1::integer", 2).int_at(0, 0), 2);
-  EXPECT_THROW(reader.connection().exec("CREATE TABLE u (x integer)"), PgError) << "still read-only";
 }
 
 TEST(PgDatabase, ValuesTravelAsParametersWhateverTheyHold) {

@@ -27,7 +27,7 @@ class PostgresqlUnderTest : public BackendUnderTest {
   explicit PostgresqlUnderTest(int progress_history)
       : url_(ota_test::test_pg_server().create_database()),
         writer_(url_, progress_history),
-        reader_(url_, PgStore::ReadOnly{}) {}
+        reader_(url_) {}  // the database is migrated already: nothing to do
   Repositories repositories() override { return writer_.repositories(); }
   StoreReaders reader() override { return reader_.readers(); }
 

@@ -16,7 +16,7 @@ class BackendUnderTest {
  public:
   virtual ~BackendUnderTest() = default;
   virtual Repositories repositories() = 0;
-  // A second connection that only reads, as the broker thread has.
+  // A second connection, which only reads: what the others see of a transaction.
   virtual StoreReaders reader() = 0;
 };
 
