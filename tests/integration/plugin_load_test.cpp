@@ -104,5 +104,28 @@ TEST_F(FilesApart, TheWorkerKeepsItsFilesApartFromTheBrokerThread) {
   EXPECT_STREQ(r["data"]["status"]["firmware_ver"].GetString(), "1.0");
 }
 
+// Under a seccomp profile that refuses unshare(2) (a container's, say) the
+// worker shares the broker's table, as it did before, says so, and works.
+class FilesShared : public BrokerTest {
+  BrokerConfig config() override {
+    auto c = default_config(dir.path());
+    c.deny_unshare = true;
+    return c;
+  }
+};
+
+TEST_F(FilesShared, WhereUnshareIsRefusedTheWorkerSharesTheTableSaysSoAndWorks) {
+  auto& lamp = device("p1/d7");
+  EXPECT_TRUE(broker->wait_for_log("refused the worker a file table of its own")) << broker->log();
+  auto files = files_by_thread(broker->pid());
+  ASSERT_TRUE(files.count("mosquitto") && files.count("ota-worker"));
+  EXPECT_TRUE(any_starts_with(files["ota-worker"], "socket:")) << "one table: the worker sees the broker's sockets";
+  EXPECT_TRUE(any_starts_with(files["mosquitto"], broker->db_path()));
+  ASSERT_EQ(lamp.publish("update_status/p1/d7/m1", R"({"firmware_ver":"1.0"})"), 0);
+  auto r = get_device("p1", "d7");
+  ASSERT_TRUE(r.HasMember("data")) << to_string(r);
+  EXPECT_STREQ(r["data"]["status"]["firmware_ver"].GetString(), "1.0");
+}
+
 }  // namespace
 }  // namespace ota_test

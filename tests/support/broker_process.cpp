@@ -1,4 +1,5 @@
 #include "broker_process.h"
+#include "deny_unshare.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -140,6 +141,7 @@ bool BrokerProcess::start() {
       // Mosquitto's own allocations are not ours to judge; the plugin's are leak-checked in the unit tests.
       setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
     }
+    if (config_.deny_unshare && !deny_unshare()) _exit(126);
     std::string conf = dir_ + "/mosquitto.conf";
     execl(OTA_MOSQUITTO_BROKER, "mosquitto", "-c", conf.c_str(), static_cast<char*>(nullptr));
     _exit(127);

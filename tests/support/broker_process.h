@@ -29,6 +29,7 @@ struct BrokerConfig {
   bool load_plugin = true;
   std::string plugin_path;  // empty: the freshly built plugin
   std::string user = "root";  // started as root, the broker switches to this user before loading plugins
+  bool deny_unshare = false;  // run it as a seccomp profile that refuses unshare(2) would (deny_unshare.h)
 };
 
 // A loopback TCP port nobody listens on now.

@@ -3,10 +3,13 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
 #include <thread>
+
+#include "deny_unshare.h"
 
 namespace ota {
 namespace {
@@ -47,6 +50,30 @@ TEST(FilesApart, AThreadThatLeavesClosesItsCopiesAndOpensInATableOfItsOwn) {
   EXPECT_NE(file_of(opened), opened_file) << "a file the thread opened is in this thread's table";
   close(before[0]);
   close(before[1]);
+}
+
+// As in a container whose seccomp profile refuses unshare(2): the thread goes
+// on sharing the table, and closes nothing of it.
+TEST(FilesApart, WhereUnshareIsRefusedTheThreadSharesTheTableAndClosesNothing) {
+  const pid_t child = fork();
+  ASSERT_NE(child, -1);
+  if (child == 0) {
+    // Exit codes: 0 as expected, 1 the filter failed, 2 left anyway, 3 closed something.
+    if (!ota_test::deny_unshare()) _exit(1);
+    int before[2];
+    if (pipe(before) != 0) _exit(1);
+    bool left = true, still_open = false;
+    std::thread t([&] {
+      left = leave_shared_files();
+      still_open = is_open(before[0]) && is_open(before[1]);
+    });
+    t.join();
+    _exit(left ? 2 : (still_open && is_open(before[0]) ? 0 : 3));
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: no seccomp filter, 2: it left the table, 3: it closed a descriptor";
 }
 
 }  // namespace
