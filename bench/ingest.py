@@ -33,6 +33,10 @@ import pg  # noqa: E402
 LOADS = ("ota", "telemetry")
 BASE_VARIANTS = ("bare", "noop", "parse", "plugin")
 PG_VARIANT = "plugin-pg"
+# The no-op plugin with one idle thread that shares the broker's file
+# descriptor table, and one whose thread has a table of its own: what a
+# plugin's second thread costs every message (runtime/files_apart.h).
+THREAD_VARIANTS = ("noop+shared", "noop+unshared")
 REFERENCES = ("bare", "noop", "plugin")  # the ratio columns, where these variants ran
 # Issue 10's bars (medians of one invocation).
 TELEMETRY_RATE_BAR = 0.97   # plugin throughput >= 0.97 x noop's
@@ -41,8 +45,8 @@ OTA_RATE_BAR = 0.95         # plugin throughput >= 0.95 x parse's
 
 
 class Variant:
-    """One broker set-up: kind is bare, noop, parse or ota (a build of mosquitto_ota at path,
-    storing in SQLite, or in PostgreSQL with on_pg)."""
+    """One broker set-up: kind is bare, noop (or noop+shared, noop+unshared), parse or ota (a build
+    of mosquitto_ota at path, storing in SQLite, or in PostgreSQL with on_pg)."""
 
     def __init__(self, name, kind, path=None, on_pg=False):
         self.name, self.kind, self.path, self.on_pg = name, kind, path, on_pg
@@ -52,7 +56,7 @@ class Variant:
         if args.progress_history:
             opts["progress_history"] = args.progress_history
         return Broker(passwd, self.kind == "ota", opts, plugin_path=self.path,
-                      noop_mode=self.kind if self.kind in ("noop", "parse") else None, db_url=db_url)
+                      noop_mode=None if self.kind in ("bare", "ota") else self.kind, db_url=db_url)
 
 
 def poll_commits(db_path, samples, stop):
@@ -267,8 +271,8 @@ def parse_variants(args):
     for name in args.variants.split(","):
         if name == PG_VARIANT:
             variants.append(Variant(name, "ota", PLUGIN, on_pg=True))
-        elif name not in BASE_VARIANTS:
-            sys.exit(f"unknown variant {name!r} (one of {', '.join(BASE_VARIANTS + (PG_VARIANT,))})")
+        elif name not in BASE_VARIANTS + THREAD_VARIANTS:
+            sys.exit(f"unknown variant {name!r} (one of {', '.join(BASE_VARIANTS + THREAD_VARIANTS + (PG_VARIANT,))})")
         else:
             variants.append(Variant(name, "ota", PLUGIN) if name == "plugin" else Variant(name, name))
     for spec in args.plugin_build:
@@ -289,7 +293,9 @@ def main():
     p.add_argument("--seconds", type=float, default=5, help="load per run")
     p.add_argument("--loads", default=",".join(LOADS), help="comma-separated subset of: ota,telemetry")
     p.add_argument("--variants", default=",".join(BASE_VARIANTS),
-                   help="comma-separated subset of: bare,noop,parse,plugin,plugin-pg (mosquitto_ota on PostgreSQL)")
+                   help="comma-separated subset of: bare,noop,parse,plugin,plugin-pg (mosquitto_ota on "
+                        "PostgreSQL), noop+shared,noop+unshared (the no-op plugin with an idle thread that shares "
+                        "the broker's file table, or has its own)")
     p.add_argument("--plugin-build", action="append", default=[], metavar="NAME=PATH",
                    help="another build of mosquitto_ota.so as an extra variant (repeatable), "
                         "e.g. base=/tmp/base/build/mosquitto_ota.so")

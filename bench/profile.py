@@ -2,7 +2,7 @@
 """Where the broker thread's time goes: `perf record` of the broker's main
 thread while loadgen runs one load, then the top symbols with their share.
 
-  bench/profile.py [--load ota|telemetry] [--variant plugin|bare|noop|parse]
+  bench/profile.py [--load ota|telemetry] [--variant plugin|bare|noop|parse|noop+shared|noop+unshared]
                    [--plugin-build PATH] [--seconds 5] [--top 25] [--keep DIR]
 
 Prints the shares by shared object (kernel, libc, mosquitto, the plugin), then
@@ -32,7 +32,9 @@ def report(data, sort, top, dsos=None):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--load", choices=("ota", "telemetry"), default="ota")
-    p.add_argument("--variant", choices=("plugin", "bare", "noop", "parse"), default="plugin")
+    p.add_argument("--variant", choices=("plugin", "bare", "noop", "parse", "noop+shared", "noop+unshared"),
+                   default="plugin", help="noop+shared: the no-op plugin with an idle thread sharing the broker's "
+                   "file table; noop+unshared: its thread has its own (runtime/files_apart.h)")
     p.add_argument("--plugin-build", help="another build of mosquitto_ota.so (with --variant plugin)")
     p.add_argument("--devices", type=int, default=200)
     p.add_argument("--seconds", type=float, default=5)
@@ -45,7 +47,7 @@ def main():
     make_passwd(passwd, [f"bench/d{i}" for i in range(1, args.devices + 1)])
     kind = args.variant
     broker = Broker(passwd, kind == "plugin", {"flush_ms": 200}, plugin_path=args.plugin_build,
-                    noop_mode=kind if kind in ("noop", "parse") else None)
+                    noop_mode=None if kind in ("plugin", "bare") else kind)
     broker.start()
     data = os.path.join(args.keep or tmp, "perf.data")
     load = "ingest" if args.load == "ota" else "telemetry"
