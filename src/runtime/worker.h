@@ -113,8 +113,8 @@ class Worker {
   // Broker thread: hands the reports taken since the last hand-over to the
   // worker. At each pass of the broker's loop.
   void hand_over() EXCLUDES(mutex_);
-  // Broker thread: true when everything submitted so far is committed, so a
-  // read-only query now sees all of it.
+  // Broker thread (the one that submits): true when everything submitted so
+  // far is committed, so that a second connection to the store sees all of it.
   bool idle() const EXCLUDES(mutex_);
   // Broker thread: what is committed and ready to publish or log.
   Effects take_ready() EXCLUDES(mutex_);
