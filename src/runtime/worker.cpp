@@ -68,30 +68,29 @@ int64_t unix_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-Worker::Worker(const Options& options, UnixClock clock, std::function<void()> committed_publishes)
+Worker::Worker(std::unique_ptr<Store> store, const Options& options, UnixClock clock,
+               std::function<void()> committed_publishes)
+    // Opened by the caller, in its file table: the thread stays in it.
+    : Worker([&store](Worker&) { return Opened{std::move(store), nullptr}; }, false, options, std::move(clock),
+             std::move(committed_publishes)) {}
+
+Worker::Worker(Opener open, const Options& options, UnixClock clock, std::function<void()> committed_publishes)
+    : Worker(std::move(open), true, options, std::move(clock), std::move(committed_publishes)) {}
+
+Worker::Worker(Opener open, bool own_files, const Options& options, UnixClock clock,
+               std::function<void()> committed_publishes)
     : options_(options),
       unix_clock_(std::move(clock)),
       committed_publishes_(std::move(committed_publishes)),
       window_(quarter_of(options.flush_ms)),
       budget_(window_),
       max_wait_(window_),
-      capacity_(0) {}
-
-Worker::Worker(std::unique_ptr<Store> store, const Options& options, UnixClock clock,
-               std::function<void()> committed_publishes)
-    : Worker(options, std::move(clock), std::move(committed_publishes)) {
-  store_ = std::move(store);
-  attach_store();
-  start();
-}
-
-Worker::Worker(Opener open, const Options& options, UnixClock clock, std::function<void()> committed_publishes)
-    : Worker(options, std::move(clock), std::move(committed_publishes)) {
+      capacity_(0) {
   // The promise is the thread's: it may still be in set_value() when get() returns here.
   std::promise<void> opened;
   std::future<void> done = opened.get_future();
-  thread_ = std::thread([this, open = std::move(open), opened = std::move(opened)]() mutable {
-    files_apart_ = leave_shared_files();
+  thread_ = std::thread([this, own_files, open = std::move(open), opened = std::move(opened)]() mutable {
+    files_apart_ = own_files && leave_shared_files();
     try {
       Opened o = open(*this);
       store_ = std::move(o.store);
@@ -106,8 +105,8 @@ Worker::Worker(Opener open, const Options& options, UnixClock clock, std::functi
     }
     opened.set_value();
     run();
-    // Opened in this thread's file table: closed in it (a descriptor's number
-    // is another file, or none, on the broker thread). The listener first: it pokes the applier.
+    // Closed on the thread that opened it (with an Opener, a descriptor's
+    // number is another file, or none, on the broker thread). The listener first: it pokes the applier.
     beside_.reset();
     applier_.reset();
     store_.reset();
@@ -135,11 +134,6 @@ void Worker::attach_store() {
     MutexLock lock(mutex_);
     ready_locked().logs.push_back({LogLevel::Warning, "mosquitto_ota: " + upkeep_error});
   }
-}
-
-void Worker::start() {
-  thread_ = std::thread([this] { run(); });
-  pthread_setname_np(thread_.native_handle(), "ota-worker");  // named in top, perf and gdb
 }
 
 Worker::~Worker() { stop(); }

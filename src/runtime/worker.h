@@ -166,12 +166,12 @@ class Worker {
   int64_t room_ = 0;
   size_t bytes_room_ = 0;
 
-  // The constant part of both constructors.
-  Worker(const Options& options, UnixClock clock, std::function<void()> committed_publishes);
-  // Gives the worker store_ (on the thread that opened it).
+  // Both public constructors: the thread opens the store with `open`, having
+  // left the shared file table first when `own_files`.
+  Worker(Opener open, bool own_files, const Options& options, UnixClock clock,
+         std::function<void()> committed_publishes);
+  // Gives the worker store_ (on its thread, once opened).
   void attach_store() EXCLUDES(mutex_);
-  // Starts the thread on a store given by the caller.
-  void start();
 
   // Worker thread.
   void run() EXCLUDES(mutex_);
