@@ -4,19 +4,25 @@ no-op plugin (bench/noop_plugin.cpp: ACL_CHECK + MESSAGE that return at once),
 the same that also parses each payload as JSON, and mosquitto_ota (and any other
 build of it given with --plugin-build NAME=PATH), interleaved in one invocation.
 Variant plugin-pg is mosquitto_ota storing in PostgreSQL (a throwaway server,
-bench/pg.py, started once; a fresh database each run) instead of SQLite.
+bench/pg.py, started once; a fresh database for each broker) instead of SQLite.
 
 Loads: "ota", device progress reports (with --status-every N, every N-th report
 of a device a status report), and "telemetry", the same on topics the plugin
 does not own (telemetry/{product}/{device}/{n}). Each round runs every (load,
-variant) pair once, in an order that changes from round to round.
+variant) pair once, in an order that changes from round to round: by default a
+slice of 200 ms of brokers that run the whole invocation (ingest_sliced.py says
+why), 300 rounds; with --slice-ms 0 a run of --seconds on a broker started for it.
 
 Prints per run, then per load: median msgs/s, broker CPU per message (whole
 process, and the broker's main thread), ratios to bare and to noop, and for
 mosquitto_ota builds on the ota load how long after its acknowledgement a report
-was committed to SQLite or PostgreSQL. Then the bars of issue 10, PASS or FAIL.
+was committed to SQLite or PostgreSQL. Then the bars of issue 10, PASS or FAIL,
+with the median of the rounds' paired ratios (and differences) and its 95%
+confidence interval beside them. A variant named twice with a tag (noop,noop#2)
+shows what the method cannot tell apart.
 """
 import argparse
+import math
 import os
 import shutil
 import sqlite3
@@ -28,6 +34,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import LOADGEN, PLUGIN, Broker, make_passwd, median  # noqa: E402
+from ingest_sliced import Station, cpus_apart  # noqa: E402
 import pg  # noqa: E402
 
 LOADS = ("ota", "telemetry")
@@ -59,8 +66,9 @@ class Variant:
                       noop_mode=None if self.kind in ("bare", "ota") else self.kind, db_url=db_url)
 
 
-def poll_commits(db_path, samples, stop):
-    """Records (unix_ms, committed reports) every ~10 ms from a read-only connection."""
+def poll_commits(db_path, samples, stop, active=None):
+    """Records (unix_ms, committed reports) every ~10 ms from a read-only connection
+    (with active, only while it is set: the other slices' brokers have the machine)."""
     while not os.path.exists(db_path) and not stop.is_set():
         time.sleep(0.01)
     if stop.is_set():
@@ -68,6 +76,8 @@ def poll_commits(db_path, samples, stop):
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     last_id, n = 0, 0
     while not stop.is_set():
+        if active:
+            active.wait()
         try:
             # Only the chunks committed since the last look: each holds n reports.
             top, more = conn.execute("SELECT MAX(id), SUM(n) FROM progress_chunks WHERE id > ?", (last_id,)).fetchone()
@@ -80,11 +90,13 @@ def poll_commits(db_path, samples, stop):
     conn.close()
 
 
-def poll_pg_commits(db_url, samples, stop):
+def poll_pg_commits(db_url, samples, stop, active=None):
     """The same from PostgreSQL: a row per report, ids in commit order (the plugin has one writer)."""
     with pg.Connection(db_url) as conn:
         last_id, n = 0, 0
         while not stop.is_set():
+            if active:
+                active.wait()
             try:
                 top, more = conn.query(f"SELECT MAX(id), COUNT(*) FROM progress_reports WHERE id > {last_id}")[0]
                 if top is not None:
@@ -107,12 +119,11 @@ def commit_lag_ms(acks, commits):
     return worst
 
 
-def loadgen_command(load, port, args):
-    if load == "ota":
-        return [LOADGEN, "ingest", str(port), "bench", "1", str(args.devices), str(args.seconds), str(args.qos),
-                str(args.window), str(args.status_every), str(args.mqtt)]
-    return [LOADGEN, "telemetry", str(port), "bench", "1", str(args.devices), str(args.seconds), str(args.qos),
-            str(args.window), "0", str(args.mqtt)]
+def loadgen_command(load, port, args, seconds=None):
+    """seconds "stdin": loadgen runs slices on demand (ingest_sliced.py)."""
+    mode, status_every = ("ingest", args.status_every) if load == "ota" else ("telemetry", 0)
+    return [LOADGEN, mode, str(port), "bench", "1", str(args.devices), str(seconds or args.seconds), str(args.qos),
+            str(args.window), str(status_every), str(args.mqtt)]
 
 
 def run_once(passwd, load, variant, args, pg_server):
@@ -206,8 +217,9 @@ def print_table(load, variants, results, args):
     rows = {name: results[(load, name)] for name in names}
     med = {name: median([r["rate"] for r in rs]) for name, rs in rows.items()}
     print(f"\n{load}: {args.devices} devices, MQTT {args.mqtt}, QoS {args.qos}, window {args.window}, "
-          f"{args.seconds:g} s x {args.rounds} "
-          f"rounds, flush_ms {args.flush_ms}" + (f", every {args.status_every}th report a status"
+          + (f"slices of {args.slice_ms} ms, brokers kept, x {args.rounds} " if args.slice_ms else
+             f"{args.seconds:g} s x {args.rounds} ")
+          + f"rounds, flush_ms {args.flush_ms}" + (f", every {args.status_every}th report a status"
                                                  if load == "ota" and args.status_every else ""))
     refs = [ref for ref in REFERENCES if ref in rows]
     print(f"{'variant':<10} {'msgs/s':>8} {'CPU/msg':>8} {'thread':>7} " + " ".join(f"{'/' + r:>13}" for r in refs) +
@@ -242,6 +254,22 @@ def rounds_cpu_delta(rs, refs):
     return median([a["cpu_us"] - b["cpu_us"] for a, b in zip(rs, refs)])
 
 
+def median_interval(values):
+    """A 95% confidence interval of the median, free of any assumed distribution: the
+    order statistics of ranks floor(n/2 - 0.98 sqrt(n)) and ceil(1 + n/2 + 0.98 sqrt(n));
+    None under 10 values."""
+    n = len(values)
+    if n < 10:
+        return None
+    ranked, half_width = sorted(values), 0.98 * n ** 0.5
+    return ranked[max(0, math.floor(n / 2 - half_width) - 1)], ranked[min(n - 1, math.ceil(n / 2 + half_width))]
+
+
+def interval_text(values, fmt):
+    bounds = median_interval(values)
+    return f" (95%: {format(bounds[0], fmt)} to {format(bounds[1], fmt)})" if bounds else ""
+
+
 def print_bars(variants, results, args):
     """Issue 10's bars, for each build of mosquitto_ota, where its reference ran. The bars are
     on the medians; the rounds' medians are shown beside them as a check on the machine's drift."""
@@ -254,7 +282,10 @@ def print_bars(variants, results, args):
             ok = rate >= TELEMETRY_RATE_BAR and cpu <= TELEMETRY_CPU_BAR_US
             print(f"  telemetry {v.name} vs noop: throughput {rate:.3f}x (bar >= {TELEMETRY_RATE_BAR}), "
                   f"CPU/msg {cpu:+.2f} us (bar <= +{TELEMETRY_CPU_BAR_US}): {'PASS' if ok else 'FAIL'}"
-                  f"  [rounds' medians: {rounds_ratio(rs, ns):.3f}x, {rounds_cpu_delta(rs, ns):+.2f} us]")
+                  f"  [rounds' medians: {rounds_ratio(rs, ns):.3f}x"
+                  f"{interval_text([ratio(a['rate'], b['rate']) for a, b in zip(rs, ns)], '.3f')}, "
+                  f"{rounds_cpu_delta(rs, ns):+.2f} us"
+                  f"{interval_text([a['cpu_us'] - b['cpu_us'] for a, b in zip(rs, ns)], '+.2f')}]")
         if ("ota", v.name) in results and ("ota", "parse") in results:
             rs, ps = results[("ota", v.name)], results[("ota", "parse")]
             rate = ratio(median([r["rate"] for r in rs]), median([r["rate"] for r in ps]))
@@ -263,18 +294,22 @@ def print_bars(variants, results, args):
             print(f"  ota {v.name} vs parse: throughput {rate:.3f}x (bar >= {OTA_RATE_BAR}): "
                   f"{'PASS' if rate >= OTA_RATE_BAR else 'FAIL'}; worst commit lag {worst:.0f} ms "
                   f"(bar <= {args.flush_ms + 100}): {'PASS' if lag_ok else 'FAIL'}"
-                  f"  [rounds' median: {rounds_ratio(rs, ps):.3f}x]")
+                  f"  [rounds' median: {rounds_ratio(rs, ps):.3f}x"
+                  f"{interval_text([ratio(a['rate'], b['rate']) for a, b in zip(rs, ps)], '.3f')}]")
 
 
 def parse_variants(args):
     variants = []
     for name in args.variants.split(","):
-        if name == PG_VARIANT:
+        base = name.partition("#")[0]  # noop#2: the same set-up again, to see what the method cannot tell apart
+        if any(v.name == name for v in variants):
+            sys.exit(f"variant {name!r} twice (name the second {base}#2)")
+        if base == PG_VARIANT:
             variants.append(Variant(name, "ota", PLUGIN, on_pg=True))
-        elif name not in BASE_VARIANTS + THREAD_VARIANTS:
+        elif base not in BASE_VARIANTS + THREAD_VARIANTS:
             sys.exit(f"unknown variant {name!r} (one of {', '.join(BASE_VARIANTS + THREAD_VARIANTS + (PG_VARIANT,))})")
         else:
-            variants.append(Variant(name, "ota", PLUGIN) if name == "plugin" else Variant(name, name))
+            variants.append(Variant(name, "ota", PLUGIN) if base == "plugin" else Variant(name, base))
     for spec in args.plugin_build:
         name, sep, path = spec.partition("=")
         if not sep or not name or not path:
@@ -289,8 +324,16 @@ def parse_variants(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--rounds", "--runs", type=int, default=8, help="each round runs every (load, variant) pair once")
-    p.add_argument("--seconds", type=float, default=5, help="load per run")
+    p.add_argument("--rounds", "--runs", type=int,
+                   help="each round runs every (load, variant) pair once (default 300 slices, or 8 runs with "
+                        "--slice-ms 0)")
+    p.add_argument("--seconds", type=float, default=5, help="load per run, with --slice-ms 0")
+    p.add_argument("--no-pin", dest="pin", action="store_false",
+                   help="with --slice-ms: leave the broker and loadgen where the scheduler puts them")
+    p.add_argument("--slice-ms", type=int, default=200,
+                   help="every (load, variant) pair's broker runs the whole invocation and they take turns, each "
+                        "round a slice of this many ms each (bench/ingest_sliced.py); 0: a broker started for each "
+                        "run of --seconds instead")
     p.add_argument("--loads", default=",".join(LOADS), help="comma-separated subset of: ota,telemetry")
     p.add_argument("--variants", default=",".join(BASE_VARIANTS),
                    help="comma-separated subset of: bare,noop,parse,plugin,plugin-pg (mosquitto_ota on "
@@ -315,6 +358,8 @@ def main():
                    help="keep the broker's log there when acknowledged reports were not committed 30 s later")
     pg.add_arguments(p)
     args = p.parse_args()
+    if args.rounds is None:
+        args.rounds = 300 if args.slice_ms else 8
     loads = args.loads.split(",")
     for load in loads:
         if load not in LOADS:
@@ -337,20 +382,49 @@ def main():
 def run_rounds(passwd, loads, variants, args, pg_server):
     pairs = [(load, v) for load in loads for v in variants]
     results = {(load, v.name): [] for load, v in pairs}
-    for rnd in range(args.rounds):
-        for i in balanced_order(len(pairs), rnd):
-            load, v = pairs[i]
-            r = run_once(passwd, load, v, args, pg_server)
-            results[(load, v.name)].append(r)
-            lag = (f" lag_worst={r['lag_worst_ms']:.0f}ms committed={r['committed']}"
-                   if "lag_worst_ms" in r else "")
-            refused = f", refused {r['refused']}" if r["refused"] else ""
-            refused += f", PostgreSQL CPU/msg {r['pg_us']:.2f} us" if "pg_us" in r else ""
-            print(f"round {rnd + 1} {load:<9} {v.name:<9}: {r['rate']:6.0f} msgs/s, acked {r['msgs']}{refused}, "
-                  f"CPU/msg {r['cpu_us']:.2f} us (thread {r['thread_us']:.2f} us){lag}", flush=True)
+    stations = start_stations(passwd, pairs, args, pg_server) if args.slice_ms else {}
+    try:
+        for rnd in range(args.rounds):
+            for i in balanced_order(len(pairs), rnd):
+                load, v = pairs[i]
+                r = stations[i].slice(args.slice_ms) if stations else run_once(passwd, load, v, args, pg_server)
+                results[(load, v.name)].append(r)
+                print_run(rnd, load, v, r)
+    finally:
+        for station in stations.values():
+            station.cleanup()
+            if station.variant.on_pg:
+                pg_server.drop_database(station.db_url)
     for load in loads:
         print_table(load, variants, results, args)
     print_bars(variants, results, args)
+
+
+def start_stations(passwd, pairs, args, pg_server):
+    """--slice-ms: every pair's broker and loadgen, started once, each warmed by one slice."""
+    stations, pin = {}, cpus_apart() if args.pin else None
+    try:
+        for i, (load, v) in enumerate(pairs):
+            db_url = pg_server.create_database() if v.on_pg else None
+            command = lambda port, load=load: loadgen_command(load, port, args, "stdin")  # noqa: E731
+            stations[i] = Station(load, v, passwd, args, command, db_url, pg_server if db_url else None,
+                                  poll_pg_commits if db_url else poll_commits, commit_lag_ms, pin)
+        for station in stations.values():
+            station.slice(args.slice_ms)
+    except BaseException:
+        for station in stations.values():
+            station.cleanup()
+        raise
+    return stations
+
+
+def print_run(rnd, load, v, r):
+    lag = (f" lag_worst={r['lag_worst_ms']:.0f}ms committed={r['committed']}"
+           if "lag_worst_ms" in r else "")
+    refused = f", refused {r['refused']}" if r["refused"] else ""
+    refused += f", PostgreSQL CPU/msg {r['pg_us']:.2f} us" if "pg_us" in r else ""
+    print(f"round {rnd + 1} {load:<9} {v.name:<9}: {r['rate']:6.0f} msgs/s, acked {r['msgs']}{refused}, "
+          f"CPU/msg {r['cpu_us']:.2f} us (thread {r['thread_us']:.2f} us){lag}", flush=True)
 
 
 if __name__ == "__main__":

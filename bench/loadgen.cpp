@@ -13,6 +13,12 @@
 //     The same load on topics the plugin does not own: ordinary telemetry,
 //     telemetry/{product}/{device}/{n} (n cycles over 8 sensors) with a small
 //     JSON payload.
+//   SECONDS "stdin" (ingest, telemetry): the load runs in slices a driver asks
+//     for, so that several brokers can take turns within seconds: each line
+//     "run MS" on stdin streams for MS ms, waits until what is in flight is
+//     acknowledged and answers "slice SECONDS ACKED ACKED_STATUS REFUSED" (this
+//     slice's, from its first publish to its last acknowledgement); between
+//     slices the devices stay connected and idle. EOF ends the run.
 //   loadgen devices PORT PRODUCT FIRST COUNT VERSION SECONDS [DELAY_MS STATE_FILE [LINGER]]
 //     COUNT devices report {"firmware_ver":VERSION} at boot, then answer each
 //     $ota_upgrade command (at once, or after a random 0..DELAY_MS): progress
@@ -35,6 +41,7 @@
 //
 // Device i logs in as PRODUCT/d{FIRST+i} with password "secret".
 #include <mosquitto.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -45,6 +52,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -298,12 +306,80 @@ void update_interest(int epfd, Device* d) {
   epoll_ctl(epfd, EPOLL_CTL_MOD, mosquitto_socket(d->mosq), &ev);
 }
 
+// Starts each device's window of reports.
+void start_streaming(int epfd, Load& load, std::vector<Device>& devices) {
+  load.running = true;
+  for (auto& d : devices) {
+    for (int w = 0; w < load.window; ++w) publish_report(&d);
+    update_interest(epfd, &d);
+  }
+}
+
+// The next line from stdin, serving the devices' sockets (and their keepalives)
+// while waiting; false at EOF.
+bool next_command(int epfd, std::vector<Device>& devices, const std::function<void(int)>& loop_once,
+                  std::string& line) {
+  static std::string buffered;
+  for (;;) {
+    auto nl = buffered.find('\n');
+    if (nl != std::string::npos) {
+      line = buffered.substr(0, nl);
+      buffered.erase(0, nl + 1);
+      return true;
+    }
+    pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {epfd, POLLIN, 0}};
+    if (poll(fds, 2, 1000) < 0 && errno != EINTR) return false;
+    if (fds[1].revents) loop_once(0);
+    for (auto& d : devices) mosquitto_loop_misc(d.mosq);
+    if (fds[0].revents) {
+      char chunk[256];
+      ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
+      if (n <= 0) return false;
+      buffered.append(chunk, static_cast<size_t>(n));
+    }
+  }
+}
+
+// SECONDS "stdin": slices on demand (see the top of the file).
+// Returns the seconds all slices took.
+double serve_slices(int epfd, Load& load, std::vector<Device>& devices, const std::function<void(int)>& loop_once) {
+  double total = 0;
+  std::string line;
+  while (next_command(epfd, devices, loop_once, line)) {
+    if (line.rfind("run ", 0) != 0) {
+      fprintf(stderr, "unknown command: %s\n", line.c_str());
+      continue;
+    }
+    const long acked0 = load.acked, status0 = load.acked_status, refused0 = load.refused;
+    const auto start = Clock::now();
+    const auto end = start + std::chrono::milliseconds(atol(line.c_str() + 4));
+    auto next_report = start;
+    start_streaming(epfd, load, devices);
+    while (Clock::now() < end) {
+      loop_once(5);
+      if (Clock::now() >= next_report) {
+        printf("acked %lld %ld %ld\n", static_cast<long long>(unix_ms()), load.acked, load.acked_status);
+        next_report += std::chrono::milliseconds(50);
+      }
+    }
+    load.running = false;
+    const auto drain_end = Clock::now() + std::chrono::seconds(10);  // a device the broker closed never drains
+    while (load.acked < load.sent && Clock::now() < drain_end) loop_once(5);
+    const double spent = std::chrono::duration<double>(load.last_ack - start).count();
+    total += spent;
+    printf("acked %lld %ld %ld\n", static_cast<long long>(unix_ms()), load.acked, load.acked_status);
+    printf("slice %.6f %ld %ld %ld\n", spent, load.acked - acked0, load.acked_status - status0, load.refused - refused0);
+    fflush(stdout);
+  }
+  return total;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 7) {
-    fprintf(stderr, "usage: loadgen ingest PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW [STATUS_EVERY [PROTOCOL]]\n"
-                    "       loadgen telemetry PORT PRODUCT FIRST COUNT SECONDS QOS WINDOW [0 [PROTOCOL]]\n"
+    fprintf(stderr, "usage: loadgen ingest PORT PRODUCT FIRST COUNT SECONDS|stdin QOS WINDOW [STATUS_EVERY [PROTOCOL]]\n"
+                    "       loadgen telemetry PORT PRODUCT FIRST COUNT SECONDS|stdin QOS WINDOW [0 [PROTOCOL]]\n"
                     "       loadgen devices PORT PRODUCT FIRST COUNT VERSION SECONDS\n");
     return 1;
   }
@@ -316,6 +392,7 @@ int main(int argc, char** argv) {
   int count = atoi(argv[5]);
   double seconds;
   load.streaming = load.mode == "ingest" || load.mode == "telemetry";
+  const bool sliced = load.streaming && strcmp(argv[6], "stdin") == 0;
   if (load.streaming) {
     seconds = atof(argv[6]);
     load.qos = argc > 7 ? atoi(argv[7]) : 1;
@@ -342,7 +419,7 @@ int main(int argc, char** argv) {
   int epfd = epoll_create1(0);
   std::vector<Device> devices(static_cast<size_t>(count));
   std::vector<epoll_event> events(1024);
-  auto loop_once = [&](int timeout_ms) {
+  std::function<void(int)> loop_once = [&](int timeout_ms) {
     int n = epoll_wait(epfd, events.data(), static_cast<int>(events.size()), timeout_ms);
     for (int i = 0; i < n; ++i) {
       auto* d = static_cast<Device*>(events[static_cast<size_t>(i)].data.ptr);
@@ -398,18 +475,19 @@ int main(int argc, char** argv) {
   }
   printf("ready %lld\n", static_cast<long long>(unix_ms()));
   fflush(stdout);
+  double sliced_seconds = 0;
+  if (sliced) {
+    sliced_seconds = serve_slices(epfd, load, devices, loop_once);
+    load.running = false;
+    seconds = 0;  // the summary below is of all slices
+  }
 
   auto start = Clock::now();
   auto end = start + std::chrono::duration<double>(seconds);
   auto next_report = start;
   auto next_misc = start;
   load.last_ack = Clock::now();
-  if (load.streaming) {
-    for (auto& d : devices) {
-      for (int w = 0; w < load.window; ++w) publish_report(&d);
-      update_interest(epfd, &d);
-    }
-  }
+  if (load.streaming && !sliced) start_streaming(epfd, load, devices);
   long last_upgraded = -1;
   int64_t last_ack_ms = unix_ms();
   long last_acked = 0;
@@ -454,7 +532,7 @@ int main(int argc, char** argv) {
       last_ack_ms = unix_ms();
     }
   }
-  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  double elapsed = sliced ? sliced_seconds : std::chrono::duration<double>(Clock::now() - start).count();
   if (load.streaming) {
     printf("acked %lld %ld %ld\n", static_cast<long long>(last_ack_ms), load.acked, load.acked_status);
     printf("summary acked=%ld acked_status=%ld sent=%ld seconds=%.3f rate=%.0f last_ack_ms=%lld max_ack_gap_ms=%.1f "
