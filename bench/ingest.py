@@ -245,13 +245,17 @@ def print_table(load, variants, results, args):
           "processes not counted); /bare, /noop, /plugin (on SQLite): ratio of the medians, median of the rounds' ratios)")
 
 
+def paired_ratios(rs, refs):
+    """Each round's throughput ratio: steadier than the medians' when the machine's speed drifts."""
+    return [ratio(a["rate"], b["rate"]) for a, b in zip(rs, refs)]
+
+
+def paired_cpu_deltas(rs, refs):
+    return [a["cpu_us"] - b["cpu_us"] for a, b in zip(rs, refs)]
+
+
 def rounds_ratio(rs, refs):
-    """The median of the rounds' throughput ratios: steadier when the machine's speed drifts between rounds."""
-    return median([ratio(a["rate"], b["rate"]) for a, b in zip(rs, refs)])
-
-
-def rounds_cpu_delta(rs, refs):
-    return median([a["cpu_us"] - b["cpu_us"] for a, b in zip(rs, refs)])
+    return median(paired_ratios(rs, refs))
 
 
 def median_interval(values):
@@ -265,9 +269,11 @@ def median_interval(values):
     return ranked[max(0, math.floor(n / 2 - half_width) - 1)], ranked[min(n - 1, math.ceil(n / 2 + half_width))]
 
 
-def interval_text(values, fmt):
+def median_text(values, fmt, unit):
+    """The median of values, with its 95% interval where there are enough of them."""
     bounds = median_interval(values)
-    return f" (95%: {format(bounds[0], fmt)} to {format(bounds[1], fmt)})" if bounds else ""
+    return format(median(values), fmt) + unit + (f" (95%: {format(bounds[0], fmt)} to {format(bounds[1], fmt)})"
+                                                 if bounds else "")
 
 
 def print_bars(variants, results, args):
@@ -282,10 +288,8 @@ def print_bars(variants, results, args):
             ok = rate >= TELEMETRY_RATE_BAR and cpu <= TELEMETRY_CPU_BAR_US
             print(f"  telemetry {v.name} vs noop: throughput {rate:.3f}x (bar >= {TELEMETRY_RATE_BAR}), "
                   f"CPU/msg {cpu:+.2f} us (bar <= +{TELEMETRY_CPU_BAR_US}): {'PASS' if ok else 'FAIL'}"
-                  f"  [rounds' medians: {rounds_ratio(rs, ns):.3f}x"
-                  f"{interval_text([ratio(a['rate'], b['rate']) for a, b in zip(rs, ns)], '.3f')}, "
-                  f"{rounds_cpu_delta(rs, ns):+.2f} us"
-                  f"{interval_text([a['cpu_us'] - b['cpu_us'] for a, b in zip(rs, ns)], '+.2f')}]")
+                  f"  [rounds' medians: {median_text(paired_ratios(rs, ns), '.3f', 'x')}, "
+                  f"{median_text(paired_cpu_deltas(rs, ns), '+.2f', ' us')}]")
         if ("ota", v.name) in results and ("ota", "parse") in results:
             rs, ps = results[("ota", v.name)], results[("ota", "parse")]
             rate = ratio(median([r["rate"] for r in rs]), median([r["rate"] for r in ps]))
@@ -294,8 +298,7 @@ def print_bars(variants, results, args):
             print(f"  ota {v.name} vs parse: throughput {rate:.3f}x (bar >= {OTA_RATE_BAR}): "
                   f"{'PASS' if rate >= OTA_RATE_BAR else 'FAIL'}; worst commit lag {worst:.0f} ms "
                   f"(bar <= {args.flush_ms + 100}): {'PASS' if lag_ok else 'FAIL'}"
-                  f"  [rounds' median: {rounds_ratio(rs, ps):.3f}x"
-                  f"{interval_text([ratio(a['rate'], b['rate']) for a, b in zip(rs, ps)], '.3f')}]")
+                  f"  [rounds' median: {median_text(paired_ratios(rs, ps), '.3f', 'x')}]")
 
 
 def parse_variants(args):
